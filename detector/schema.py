@@ -1,0 +1,293 @@
+"""The value types every front end shares: the ad record and the verdict.
+
+All are frozen dataclasses with ``to_dict()`` returning JSON-ready data, so the CLI, the web
+page, the HTTP API and the tests render the same values and never re-derive them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Risk = Literal["low", "medium", "high"]
+RISKS: tuple[Risk, ...] = ("low", "medium", "high")
+
+#: Free-text fields of an ad, in the order they are joined into one text.
+TEXT_FIELDS: tuple[str, ...] = (
+    "title",
+    "company_profile",
+    "description",
+    "requirements",
+    "benefits",
+    "location",
+    "salary_range",
+    "department",
+    "contact",
+)
+#: Short descriptive fields whose presence and value the fields-mode model may use.
+META_FIELDS: tuple[str, ...] = (
+    "telecommuting",
+    "has_company_logo",
+    "has_questions",
+    "employment_type",
+    "required_experience",
+    "required_education",
+    "industry",
+    "function",
+)
+#: Labels used when fields are joined, so a pasted ad and a fields ad read alike.
+FIELD_LABELS: dict[str, str] = {
+    "title": "",
+    "company_profile": "",
+    "description": "",
+    "requirements": "",
+    "benefits": "",
+    "location": "Location:",
+    "salary_range": "Salary:",
+    "department": "Department:",
+    "contact": "Contact:",
+}
+
+#: Largest ad (in characters) scored; longer ads are refused with a clear error.
+MAX_AD_CHARS = 1_000_000
+
+
+class AdError(ValueError):
+    """An ad that cannot be scored (empty, too long, wrong type); the message says why."""
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _as_text(name: str, value: Any) -> str:
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise AdError(f"field {name!r} is bytes that are not valid UTF-8") from exc
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise AdError(f"field {name!r} must be text, got {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class Ad:
+    """One job ad: the text to score and, when known, the structured fields.
+
+    ``text`` is what spans point into: the pasted text itself, or the fields joined in
+    ``TEXT_FIELDS`` order (each non-empty field on its own line, short fields labelled).
+    ``meta`` holds the metadata columns; empty in paste mode.
+    """
+
+    text: str
+    fields: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mode(self) -> Literal["fields", "paste"]:
+        return "fields" if self.meta else "paste"
+
+    @classmethod
+    def from_input(cls, ad: str | Mapping[str, Any] | Ad) -> Ad:
+        """Build an ``Ad`` from a pasted string or a mapping of fields; raise ``AdError``."""
+        if isinstance(ad, Ad):
+            return ad
+        if isinstance(ad, (str, bytes)):
+            text = _as_text("text", ad)
+            _check_text(text)
+            return cls(text=text)
+        if isinstance(ad, Mapping):
+            return cls._from_mapping(ad)
+        raise AdError(
+            f"an ad must be a string or a mapping of fields, got {type(ad).__name__}"
+        )
+
+    @classmethod
+    def _from_mapping(cls, ad: Mapping[str, Any]) -> Ad:
+        known = set(TEXT_FIELDS) | set(META_FIELDS) | {"text"}
+        fields: dict[str, str] = {}
+        for name in TEXT_FIELDS:
+            value = ad.get(name)
+            if not _is_missing(value):
+                fields[name] = _as_text(name, value).strip()
+        meta = {k: ad[k] for k in META_FIELDS if k in ad and not _is_missing(ad[k])}
+        given_text = ad.get("text")
+        if not _is_missing(given_text):
+            text = _as_text("text", given_text)
+        else:
+            text = join_fields(fields)
+        if not fields and _is_missing(given_text):
+            present = sorted(k for k in ad if k in known)
+            raise AdError(
+                "the ad has no text: give 'text' or at least one of "
+                + ", ".join(TEXT_FIELDS)
+                + (f" (got only {', '.join(present)})" if present else "")
+            )
+        _check_text(text)
+        return cls(text=text, fields=fields, meta=meta)
+
+
+def join_fields(fields: Mapping[str, str]) -> str:
+    """Join text fields into the one text a person would paste."""
+    parts = []
+    for name in TEXT_FIELDS:
+        value = fields.get(name)
+        if value:
+            label = FIELD_LABELS.get(name, "")
+            parts.append(f"{label} {value}".strip() if label else value)
+    return "\n".join(parts)
+
+
+def _check_text(text: str) -> None:
+    if not text.strip():
+        raise AdError("the ad is empty (only whitespace)")
+    if len(text) > MAX_AD_CHARS:
+        raise AdError(
+            f"the ad is {len(text):,} characters long; the limit is {MAX_AD_CHARS:,}"
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One red flag found in an ad, with the exact characters that triggered it.
+
+    ``start``/``end`` index the ORIGINAL text: ``ad_text[start:end] == text``.
+    """
+
+    rule_id: str
+    category: str
+    title_en: str
+    title_id: str
+    why_en: str
+    why_id: str
+    source: str
+    weight: float
+    start: int
+    end: int
+    text: str
+
+    def title(self, lang: str = "en") -> str:
+        return self.title_id if lang == "id" else self.title_en
+
+    def why(self, lang: str = "en") -> str:
+        return self.why_id if lang == "id" else self.why_en
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TermContribution:
+    """A word or phrase of the ad and how far it pushed the score (log-odds, + is riskier)."""
+
+    term: str
+    weight: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A way to reach the poster: phone, whatsapp, telegram, line, email, url, bank_account, ewallet.
+
+    ``value`` is the normalised identifier (e.g. ``+6281234567890``, a lower-cased email) so
+    the same contact written differently compares equal; ``text`` and the span are as written.
+    ``flags`` note things like ``free_mail`` or ``url_shortener``.
+    """
+
+    kind: str
+    value: str
+    text: str
+    start: int
+    end: int
+    flags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["flags"] = list(self.flags)
+        return d
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A money amount: value in its currency, the pay period if stated, and a USD/month estimate."""
+
+    value: float
+    currency: str
+    period: str | None
+    text: str
+    start: int
+    end: int
+    monthly_usd: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A country or city named in the ad; ``risky`` marks known trafficking routes."""
+
+    name: str
+    country: str
+    text: str
+    start: int
+    end: int
+    risky: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of scoring one ad. Every front end shows these same values."""
+
+    probability: float
+    risk: Risk
+    findings: list[Finding]
+    terms: list[TermContribution]
+    language: str
+    caveats: list[str]
+    text: str
+    mode: str = "paste"
+    contacts: list[Contact] = field(default_factory=list)
+    amounts: list[Amount] = field(default_factory=list)
+    destinations: list[Destination] = field(default_factory=list)
+    model_probability: float | None = None
+    indicator_probability: float | None = None
+    model_version: str = ""
+
+    @property
+    def categories(self) -> list[str]:
+        """Distinct finding categories, in order of first appearance."""
+        return list(dict.fromkeys(f.category for f in self.findings))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "probability": self.probability,
+            "risk": self.risk,
+            "language": self.language,
+            "mode": self.mode,
+            "categories": self.categories,
+            "findings": [f.to_dict() for f in self.findings],
+            "terms": [t.to_dict() for t in self.terms],
+            "contacts": [c.to_dict() for c in self.contacts],
+            "amounts": [a.to_dict() for a in self.amounts],
+            "destinations": [d.to_dict() for d in self.destinations],
+            "caveats": list(self.caveats),
+            "model_probability": self.model_probability,
+            "indicator_probability": self.indicator_probability,
+            "model_version": self.model_version,
+            "text": self.text,
+        }
