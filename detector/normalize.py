@@ -1,0 +1,481 @@
+"""Text normalisation for matching, with an offset map back to the original text.
+
+Scam posters dodge keyword filters with look-alike characters ("WhаtsApp" with a Cyrillic
+``а``), zero-width characters, leetspeak ("wh4tsapp", "p4sp0rt"), spaced or dotted letters
+("W h a t s A p p", "t.e.l.e.g.r.a.m"), full-width or keycap digits ("０８１２", "0️⃣8️⃣").
+:func:`normalize` folds all of these into plain lower-case text so the red-flag rules can be
+written once, and keeps a map from every normalised character back to the original
+characters, so each finding still highlights exactly what the user pasted.
+
+Steps, in order:
+
+1. per character: NFKC, combining marks dropped (accents, zalgo, keycap ``U+20E3``), zero-width
+   and bidi controls removed, homoglyphs (Cyrillic/Greek look-alikes) folded to Latin,
+   dingbat digits folded, lower-cased, every whitespace becomes a plain space;
+2. spaced or dotted single letters joined ("w h a t s a p p" -> "whatsapp");
+3. leetspeak folded, only inside alphabetic tokens so that phone numbers, amounts ("rp15jt"),
+   e-mail addresses and URLs keep their digits;
+4. runs of spaces collapsed to one.
+
+Speed: plain-ASCII text skips step 1 (a single ``str.lower``), steps 2 and 3 start with a
+quick RE2 scan that finds nothing in ordinary text, and step 4 is vectorised with numpy, so
+a typical ad costs a few microseconds. Every regular expression here is linear-time: the
+Python ``re`` patterns have bounded quantifiers and no nested repetition.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import re2
+
+__all__ = ["Normalized", "normalize"]
+
+
+def _words(text: str) -> frozenset[str]:
+    """A set of whitespace-separated words (keeps long word lists readable)."""
+    return frozenset(text.split())
+
+
+_UNANCHORED = re2._Anchor.UNANCHORED
+_NO_SPAN = (-1, -1)
+
+
+def iter_spans(
+    regex: re2._Regexp, data: bytes, limit: int = 1 << 62
+) -> list[tuple[tuple[int, int], ...]]:
+    """All non-overlapping matches of a compiled RE2 ``regex`` in ``data`` (bytes).
+
+    Returns, per match, the byte spans of group 0 and of every capturing group (``(-1, -1)``
+    for a group that did not take part), at most ``limit`` matches. Calls the RE2 matcher
+    directly: the ``re2`` module's ``finditer`` builds a Python match object per match, which
+    costs more than the matching itself on short texts.
+    """
+    match = regex._regexp.Match
+    out: list[tuple[tuple[int, int], ...]] = []
+    pos = 0
+    end = len(data)
+    while pos <= end and len(out) < limit:
+        spans = match(_UNANCHORED, data, pos, end)
+        s, e = spans[0]
+        if s < 0:
+            break
+        out.append(tuple(spans))
+        pos = e if e > s else e + 1
+    return out
+
+
+def search(regex: re2._Regexp, data: bytes) -> Hit | None:
+    """First match of a compiled RE2 ``regex`` in ``data`` (bytes), or None."""
+    spans = regex._regexp.Match(_UNANCHORED, data, 0, len(data))
+    return None if spans[0][0] < 0 else Hit(tuple(spans), data)
+
+
+class Hit:
+    """A light match object over bytes: ``group``, ``groups``, ``start``, ``end``, ``span``."""
+
+    __slots__ = ("_spans", "_data")
+
+    def __init__(self, spans: tuple[tuple[int, int], ...], data: bytes) -> None:
+        self._spans = spans
+        self._data = data
+
+    def span(self, i: int = 0) -> tuple[int, int]:
+        return self._spans[i]
+
+    def start(self, i: int = 0) -> int:
+        return self._spans[i][0]
+
+    def end(self, i: int = 0) -> int:
+        return self._spans[i][1]
+
+    def group(self, i: int = 0) -> bytes | None:
+        s, e = self._spans[i]
+        return None if s < 0 else self._data[s:e]
+
+    def groups(self) -> tuple[bytes | None, ...]:
+        return tuple(None if s < 0 else self._data[s:e] for s, e in self._spans[1:])
+
+
+def hits(regex: re2._Regexp, data: bytes, limit: int = 1 << 62) -> list[Hit]:
+    """:func:`iter_spans` wrapped in :class:`Hit` objects."""
+    return [Hit(sp, data) for sp in iter_spans(regex, data, limit)]
+
+
+#: Characters removed outright: zero-width, bidi controls, soft hyphen, BOM, invisible math
+#: operators, Mongolian vowel separator, combining grapheme joiner, tag characters.
+_REMOVE: frozenset[str] = frozenset(
+    [chr(c) for c in range(0x200B, 0x2010)]  # ZWSP, ZWNJ, ZWJ, LRM, RLM
+    + [chr(c) for c in range(0x202A, 0x202F)]  # LRE..RLO bidi embeddings/overrides
+    + [chr(c) for c in range(0x2060, 0x2070)]  # word joiner, invisible ops, LRI..PDI
+    + ["\u00ad", "\ufeff", "\u180e", "\u034f", "\u061c", "\u115f", "\u1160", "\u3164"]
+    + [chr(c) for c in range(0xE0000, 0xE0080)]  # tag characters
+)
+#: Characters that belong to the preceding character (so a span ending there includes them).
+_ATTACH: frozenset[str] = frozenset(
+    [chr(c) for c in range(0xFE00, 0xFE10)]  # variation selectors (emoji presentation)
+    + ["\u20e3"]  # combining enclosing keycap: "1\ufe0f\u20e3" -> "1"
+    + [chr(c) for c in range(0xE0100, 0xE01F0)]
+)
+
+#: Look-alike letters from other scripts, after lower-casing, folded to Latin.
+_HOMOGLYPHS: dict[str, str] = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
+    "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ь": "b", "з": "3",
+    "г": "r", "п": "n", "и": "u", "л": "n", "ц": "u", "ш": "w", "щ": "w", "э": "e",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "ζ": "z", "η": "n", "ι": "i", "κ": "k",
+    "μ": "u", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+    "ς": "s", "σ": "o", "δ": "d", "θ": "o", "λ": "l", "π": "n",
+    # Armenian, Latin extensions, IPA
+    "ո": "n", "ս": "u", "օ": "o", "ı": "i", "ȷ": "j", "ɑ": "a", "ɡ": "g", "ɩ": "i",
+    "ɪ": "i", "ʀ": "r", "ʏ": "y", "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e",
+    "ɢ": "g", "ʜ": "h", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o",
+    "ᴘ": "p", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ᴢ": "z", "ø": "o",
+    "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
+    # typographic quotes and dashes, so "don’t" and "8–12 jt" read like their ASCII forms
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+    "\u2015": "-", "\u2212": "-",
+}  # fmt: skip
+
+#: Dingbat digits that NFKC leaves alone (negative circled, sans-serif circled).
+_DIGITS: dict[str, str] = {}
+for _base in (0x2776, 0x2780, 0x278A):
+    for _i in range(9):
+        _DIGITS[chr(_base + _i)] = str(_i + 1)
+    _DIGITS[chr(_base + 9)] = "10"
+_DIGITS["⓿"] = "0"
+_DIGITS["🔟"] = "10"
+
+#: Leetspeak substitutions, applied only between letters.
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+                       "@": "a", "$": "s", "|": "l"})  # fmt: skip
+#: Letters glued to a number that mean money or a unit, not leetspeak ("rp15jt", "usd1200").
+_NOT_LEET_PREFIX = _words(
+    "rp idr usd us rm myr sgd sg thb nt ntd twd hkd hk php aud eur gbp jpy krw sar aed "
+    "myr cny rmb inr vnd khr mmk"
+)
+_NOT_LEET_SUFFIX = _words(
+    "jt juta rb ribu k m km kg cm mm gb mb tb hr h jam x th st nd rd am pm usd rp pcs "
+    "tahun thn bln bulan hari"
+)
+_MAX_LEET = 20_000  # folds per text; more means hostile input, the rest stays as written
+
+# Quick RE2 scans (linear, no backtracking) that decide whether the slower steps are needed.
+_RE2_SPACED = re2.compile(
+    rb"(?:^|[^a-z0-9])(?:[a-z0-9](?: [a-z0-9]){3}|[a-z0-9](?:\.[a-z0-9]){2}|"
+    rb"[a-z0-9](?:-[a-z0-9]){2}|[a-z0-9](?:_[a-z0-9]){2}|[a-z0-9](?:\*[a-z0-9]){2})"
+    rb"(?:[^a-z0-9]|$)"
+)
+# A token of letters with leet characters between them ("t3l3gr4m", "wh@tsapp"); tokens
+# with other digits (hashes, codes) or starting/ending in digits never match.
+_RE2_LEET_TOKEN = re2.compile(rb"\b([a-z]{1,24}(?:[0134578@$|]{1,3}[a-z]{1,24}){1,8})\b")
+# Python re, bounded: one char, then at most 2 more items per repetition of a disjoint class.
+_SPACED = re.compile(r"(?<![a-z0-9])[a-z0-9](?:[ ._*\-][a-z0-9]){2,}")
+_LEET_CHARS = frozenset("0134578@$|")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """Normalised text and the way back to the original.
+
+    Attributes
+    ----------
+    original : str
+        The text as given.
+    text : str
+        The normalised text (lower-case, folded); rules and extractors read this.
+    starts, ends : numpy.ndarray or None
+        For normalised character ``i``, the original characters ``original[starts[i]:ends[i]]``
+        produced it. ``None`` when the map is the identity (``text`` has the same length as
+        ``original`` and character ``i`` comes from character ``i``).
+    """
+
+    original: str
+    text: str
+    starts: np.ndarray | None = None
+    ends: np.ndarray | None = None
+
+    @property
+    def is_identity(self) -> bool:
+        """True when every normalised character sits at the same index as its original."""
+        return self.starts is None
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the normalised text to the span of the original that produced it.
+
+        Parameters
+        ----------
+        start, end : int
+            A half-open span ``[start, end)`` of :attr:`text`.
+
+        Returns
+        -------
+        tuple of int
+            ``(os, oe)`` such that ``original[os:oe]`` are exactly the original characters
+            behind ``text[start:end]`` (including removed characters inside the span).
+        """
+        n = len(self.text)
+        if not 0 <= start <= end <= n:
+            raise ValueError(f"span [{start}, {end}) is outside the normalised text (0..{n})")
+        if self.starts is None or self.ends is None:
+            return start, end
+        if start == end:
+            pos = int(self.starts[start]) if start < n else len(self.original)
+            return pos, pos
+        return int(self.starts[start]), int(self.ends[end - 1])
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> tuple[str, bool]:
+    """Fold one non-ASCII character; return (replacement, attaches_to_previous)."""
+    if ch in _REMOVE:
+        return "", False
+    if ch in _ATTACH:
+        return "", True
+    if ch in _DIGITS:
+        return _DIGITS[ch], False
+    cat = unicodedata.category(ch)
+    if cat in ("Mn", "Me"):
+        return "", True
+    if cat in ("Cf", "Cs"):
+        return "", False
+    if ch.isspace():
+        return " ", False
+    if cat == "Cc":
+        return "", False
+    folded = unicodedata.normalize("NFKC", ch)
+    decomposed = unicodedata.normalize("NFD", folded)
+    stripped = "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Me"))
+    if stripped != decomposed:
+        folded = stripped
+    folded = folded.lower()
+    folded = "".join(_HOMOGLYPHS.get(c, c) for c in folded)
+    if folded.isspace():
+        folded = " "
+    return folded, False
+
+
+# Lookup table for the Basic Multilingual Plane, filled lazily as characters are first seen:
+# _TABLE[cp] is the folded code point when the fold is exactly one character, _SPECIAL when
+# the character is removed, expands, or attaches to its neighbour (the slow path handles
+# those positions), _UNKNOWN before the character has been seen. Astral characters always
+# take the slow path.
+_SPECIAL = 0xFFFFFFFF
+_UNKNOWN = 0xFFFFFFFE
+_TABLE = np.full(0x10000, _UNKNOWN, dtype=np.uint32)
+_TABLE[:0x80] = np.arange(0x80, dtype=np.uint32)
+_TABLE[ord("A") : ord("Z") + 1] += 32
+for _c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f":
+    _TABLE[ord(_c)] = 32
+_TABLE[0xFFFF] = _SPECIAL  # stands in for every astral character
+_ASCII_TABLE = bytes(_TABLE[:0x80].astype(np.uint8).tolist() + list(range(0x80, 0x100)))
+
+
+def _learn(cp: int) -> None:
+    rep, attach = _fold_char(chr(cp))
+    _TABLE[cp] = ord(rep) if len(rep) == 1 and not attach else _SPECIAL
+
+
+def _fold_chars(text: str) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+    """Step 1: per-character folding; vectorised through the lookup table."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_TABLE).decode("ascii"), None, None
+    arr = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    n = len(arr)
+    bmp = np.minimum(arr, 0xFFFF)
+    out_cp = _TABLE[bmp]
+    unknown = out_cp == _UNKNOWN
+    if unknown.any():
+        for cp in np.unique(bmp[unknown]).tolist():
+            _learn(cp)
+        out_cp = _TABLE[bmp]
+    special = out_cp == _SPECIAL
+    if not special.any():
+        return out_cp.tobytes().decode("utf-32-le"), None, None
+    pieces: list[str] = []
+    lens = np.ones(n, dtype=np.int64)
+    ends_of = np.arange(1, n + 1, dtype=np.int64)
+    prev = 0
+    last_kept = -1  # original index of the last character that produced output
+    changed = False
+    for p in np.flatnonzero(special).tolist():
+        if p > prev:
+            pieces.append(out_cp[prev:p].tobytes().decode("utf-32-le"))
+            last_kept = p - 1
+        rep, attach = _fold_char(chr(int(arr[p])))
+        pieces.append(rep)
+        if len(rep) != 1:
+            lens[p] = len(rep)
+            changed = True
+        if attach and last_kept >= 0:
+            ends_of[last_kept] = p + 1  # "1" + VS16 + keycap: the marks belong to the "1"
+            changed = True
+        if rep:
+            last_kept = p
+        prev = p + 1
+    if prev < n:
+        pieces.append(out_cp[prev:].tobytes().decode("utf-32-le"))
+    out = "".join(pieces)
+    if not changed:
+        return out, None, None
+    src = np.repeat(np.arange(n, dtype=np.int64), lens)
+    return out, src, ends_of[src]
+
+
+def _delete(
+    text: str,
+    keep: np.ndarray,
+    starts: np.ndarray | None,
+    ends: np.ndarray | None,
+) -> tuple[str, np.ndarray, np.ndarray]:
+    """Drop the characters where ``keep`` is False and carry the offset map along."""
+    idx = np.flatnonzero(keep)
+    if text.isascii():
+        arr = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        new_text = arr[idx].tobytes().decode("ascii")
+    else:
+        arr32 = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        new_text = arr32[idx].tobytes().decode("utf-32-le")
+    if starts is None or ends is None:
+        return new_text, idx, idx + 1
+    return new_text, starts[idx], ends[idx]
+
+
+def _join_spaced(
+    text: str, starts: np.ndarray | None, ends: np.ndarray | None
+) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+    """Step 2: join runs of single letters separated by one space, dot, dash, '_' or '*'."""
+    if not iter_spans(_RE2_SPACED, text.encode("utf-8"), 1):
+        return text, starts, ends
+    keep: np.ndarray | None = None
+    n = len(text)
+    for m in _SPACED.finditer(text):
+        s, e = m.span()
+        # The last item may be the first letter of a word ("a b c dd"): leave it out.
+        if e < n and (text[e].isalnum()):
+            e -= 2
+        items = (e - s + 1) // 2
+        seps = set(text[s + 1 : e : 2])
+        if len(seps) != 1:
+            continue
+        sep = seps.pop()
+        if items < (4 if sep == " " else 3):
+            continue
+        letters = sum(1 for c in text[s:e:2] if c.isalpha())
+        if letters < 2:
+            continue
+        if keep is None:
+            keep = np.ones(n, dtype=bool)
+        keep[s + 1 : e : 2] = False
+    if keep is None:
+        return text, starts, ends
+    return _delete(text, keep, starts, ends)
+
+
+def _letters_head(token: str) -> str:
+    i = 0
+    while i < len(token) and token[i] not in _LEET_CHARS:
+        i += 1
+    return token[:i]
+
+
+def _fold_leet(text: str) -> str:
+    """Step 3: fold leetspeak inside letter tokens; 1:1, so the offset map is unchanged."""
+    data = text.encode("utf-8")
+    ascii_only = len(data) == len(text)
+    out: bytearray | list[str] | None = None
+    b2c: np.ndarray | None = None
+    for m in hits(_RE2_LEET_TOKEN, data, _MAX_LEET):
+        bs, be = m.span(1)
+        token = data[bs:be].decode("ascii")
+        before = data[bs - 1 : bs]
+        after = data[be : be + 1]
+        if before in (b"/", b".", b"@", b":", b"#", b"=") or after == b"/":
+            continue  # part of a URL, an e-mail domain, a hashtag or a parameter
+        if "@" in token and after == b".":
+            continue  # an e-mail address: its digits are real
+        head = _letters_head(token)
+        if head in _NOT_LEET_PREFIX:
+            continue  # "rp15jt", "usd1200"
+        runs = sum(
+            1 for i, c in enumerate(token) if c in _LEET_CHARS and token[i - 1] not in _LEET_CHARS
+        )
+        tail = token.rstrip("abcdefghijklmnopqrstuvwxyz")
+        tail_letters = token[len(tail) :]
+        if runs == 1 and len(head) <= 3 and tail_letters in _NOT_LEET_SUFFIX:
+            continue  # "x5jt", "k3m": a number with a unit, not a disguised word
+        folded = token.translate(_LEET)
+        if ascii_only:
+            if out is None:
+                out = bytearray(data)
+            assert isinstance(out, bytearray)
+            out[bs:be] = folded.encode("ascii")
+        else:
+            if b2c is None:
+                arr = np.frombuffer(data, dtype=np.uint8)
+                b2c = np.cumsum((arr & 0xC0) != 0x80) - 1
+            if out is None:
+                out = list(text)
+            assert isinstance(out, list)
+            cs = int(b2c[bs])
+            out[cs : cs + len(folded)] = list(folded)
+    if out is None:
+        return text
+    if isinstance(out, bytearray):
+        return out.decode("ascii")
+    return "".join(out)
+
+
+def _collapse_spaces(
+    text: str, starts: np.ndarray | None, ends: np.ndarray | None
+) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+    """Step 4: collapse runs of spaces (all whitespace is a space by now) to one."""
+    if "  " not in text:
+        return text, starts, ends
+    if text.isascii():
+        arr = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    else:
+        arr = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    sp = arr == 32
+    keep = np.ones(len(arr), dtype=bool)
+    keep[1:] = ~(sp[1:] & sp[:-1])
+    return _delete(text, keep, starts, ends)
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise an ad for matching and keep the map back to the original.
+
+    Parameters
+    ----------
+    text : str
+        The ad as the user gave it.
+
+    Returns
+    -------
+    Normalized
+        ``.text`` is lower-case, folded text; ``.to_original(s, e)`` maps spans back.
+
+    Examples
+    --------
+    >>> n = normalize("Hub W\\u200bh\\u0430ts4pp: ０８１２")
+    >>> n.text
+    'hub whatsapp: 0812'
+    >>> s = n.text.index("whatsapp"); n.to_original(s, s + 8)
+    (4, 13)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"normalize() needs a str, got {type(text).__name__}")
+    folded, starts, ends = _fold_chars(text)
+    folded, starts, ends = _join_spaced(folded, starts, ends)
+    folded = _fold_leet(folded)
+    folded, starts, ends = _collapse_spaces(folded, starts, ends)
+    return Normalized(original=text, text=folded, starts=starts, ends=ends)
