@@ -264,71 +264,81 @@ def _fold_char(ch: str) -> tuple[str, bool]:
     return folded, False
 
 
-# Lookup table for the Basic Multilingual Plane, filled lazily as characters are first seen:
-# _TABLE[cp] is the folded code point when the fold is exactly one character, _SPECIAL when
-# the character is removed, expands, or attaches to its neighbour (the slow path handles
-# those positions), _UNKNOWN before the character has been seen. Astral characters always
-# take the slow path.
-_SPECIAL = 0xFFFFFFFF
-_UNKNOWN = 0xFFFFFFFE
-_TABLE = np.full(0x10000, _UNKNOWN, dtype=np.uint32)
-_TABLE[:0x80] = np.arange(0x80, dtype=np.uint32)
+# Lookup tables over all code points, so folding is vectorised with numpy:
+#   _LENS[cp]   how many characters cp folds to (0 removed, 1, 2 or 3; _UNKNOWN not seen yet)
+#   _TABLE[cp]  the first character it folds to
+#   _ATTACH[cp] a removed mark that belongs to the character before it (accents, keycaps)
+#   _EXPAND[cp] the full folding when it is longer than one character
+# The Basic Multilingual Plane is filled lazily as characters are first seen; the astral
+# planes are identity except the ranges that fold (mathematical letters and digits,
+# enclosed alphanumerics, tags, variation selectors), filled at import.
+_UNKNOWN = 255
+_MAX_EXPANSION = 3  # longer NFKC expansions (Arabic ligatures, squared words) become a space
+_NCP = 0x110000
+_TABLE = np.arange(_NCP, dtype=np.uint32)
+_LENS = np.ones(_NCP, dtype=np.uint8)
+_LENS[0x80:0x10000] = _UNKNOWN
+_ATTACH = np.zeros(_NCP, dtype=bool)
+_EXPAND: dict[int, str] = {}
 _TABLE[ord("A") : ord("Z") + 1] += 32
 for _c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f":
     _TABLE[ord(_c)] = 32
-_TABLE[0xFFFF] = _SPECIAL  # stands in for every astral character
 _ASCII_TABLE = bytes(_TABLE[:0x80].astype(np.uint8).tolist() + list(range(0x80, 0x100)))
 
 
 def _learn(cp: int) -> None:
     rep, attach = _fold_char(chr(cp))
-    _TABLE[cp] = ord(rep) if len(rep) == 1 and not attach else _SPECIAL
+    if len(rep) > _MAX_EXPANSION:
+        rep = " "
+    _ATTACH[cp] = attach
+    if rep:
+        _TABLE[cp] = ord(rep[0])
+    if len(rep) > 1:
+        _EXPAND[cp] = rep
+    _LENS[cp] = len(rep)
+
+
+for _lo, _hi in ((0x1D400, 0x1D800), (0x1F100, 0x1F200), (0x1FBF0, 0x1FBFA), (0xE0000, 0xE01F0)):
+    for _cp in range(_lo, _hi):
+        _learn(_cp)
+for _cp in (0x1F51F,):  # keycap ten
+    _learn(_cp)
 
 
 def _fold_chars(text: str) -> tuple[str, np.ndarray | None, np.ndarray | None]:
-    """Step 1: per-character folding; vectorised through the lookup table."""
+    """Step 1: per-character folding, vectorised through the lookup tables."""
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_TABLE).decode("ascii"), None, None
     arr = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     n = len(arr)
-    bmp = np.minimum(arr, 0xFFFF)
-    out_cp = _TABLE[bmp]
-    unknown = out_cp == _UNKNOWN
+    lens = _LENS[arr]
+    unknown = lens == _UNKNOWN
     if unknown.any():
-        for cp in np.unique(bmp[unknown]).tolist():
+        for cp in np.unique(arr[unknown]).tolist():
             _learn(cp)
-        out_cp = _TABLE[bmp]
-    special = out_cp == _SPECIAL
-    if not special.any():
-        return out_cp.tobytes().decode("utf-32-le"), None, None
-    pieces: list[str] = []
-    lens = np.ones(n, dtype=np.int64)
-    ends_of = np.arange(1, n + 1, dtype=np.int64)
-    prev = 0
-    last_kept = -1  # original index of the last character that produced output
-    changed = False
-    for p in np.flatnonzero(special).tolist():
-        if p > prev:
-            pieces.append(out_cp[prev:p].tobytes().decode("utf-32-le"))
-            last_kept = p - 1
-        rep, attach = _fold_char(chr(int(arr[p])))
-        pieces.append(rep)
-        if len(rep) != 1:
-            lens[p] = len(rep)
-            changed = True
-        if attach and last_kept >= 0:
-            ends_of[last_kept] = p + 1  # "1" + VS16 + keycap: the marks belong to the "1"
-            changed = True
-        if rep:
-            last_kept = p
-        prev = p + 1
-    if prev < n:
-        pieces.append(out_cp[prev:].tobytes().decode("utf-32-le"))
-    out = "".join(pieces)
-    if not changed:
-        return out, None, None
+        lens = _LENS[arr]
+    if bool((lens == 1).all()):
+        return _TABLE[arr].tobytes().decode("utf-32-le"), None, None
+    # Some characters are removed or expand: build the output and the offset map.
     src = np.repeat(np.arange(n, dtype=np.int64), lens)
-    return out, src, ends_of[src]
+    out = _TABLE[arr][src]
+    wide = lens > 1
+    if wide.any():
+        first = np.cumsum(lens, dtype=np.int64) - lens  # output index of each char's first
+        for cp in np.unique(arr[wide]).tolist():
+            rep = _EXPAND[cp]
+            at = first[arr == cp]
+            for j in range(1, len(rep)):
+                out[at + j] = ord(rep[j])
+    # A kept character's span runs up to the next character that is not an attached mark,
+    # so "e" + U+0301 or "1" + VS16 + keycap map back whole.
+    attach = _ATTACH[arr] & (lens == 0)
+    if attach.any():
+        breaks = np.append(np.flatnonzero(~attach), n)
+        end_of = breaks[np.searchsorted(breaks, np.arange(n), side="right")]
+    else:
+        end_of = np.arange(1, n + 1, dtype=np.int64)
+    return out.tobytes().decode("utf-32-le"), src, end_of[src]
 
 
 def _delete(
