@@ -85,7 +85,8 @@ class Ad:
 
     ``text`` is what spans point into: the pasted text itself, or the fields joined in
     ``TEXT_FIELDS`` order (each non-empty field on its own line, short fields labelled).
-    ``meta`` holds the metadata columns; empty in paste mode.
+    ``meta`` holds the metadata columns when known. The ad is scored in "fields" mode when it
+    came as separate fields (the per-field model then reads each), else in "paste" mode.
     """
 
     text: str
@@ -94,7 +95,7 @@ class Ad:
 
     @property
     def mode(self) -> Literal["fields", "paste"]:
-        return "fields" if self.meta else "paste"
+        return "fields" if self.fields else "paste"
 
     @classmethod
     def from_input(cls, ad: str | Mapping[str, Any] | Ad) -> Ad:
@@ -107,9 +108,7 @@ class Ad:
             return cls(text=text)
         if isinstance(ad, Mapping):
             return cls._from_mapping(ad)
-        raise AdError(
-            f"an ad must be a string or a mapping of fields, got {type(ad).__name__}"
-        )
+        raise AdError(f"an ad must be a string or a mapping of fields, got {type(ad).__name__}")
 
     @classmethod
     def _from_mapping(cls, ad: Mapping[str, Any]) -> Ad:
@@ -121,10 +120,7 @@ class Ad:
                 fields[name] = _as_text(name, value).strip()
         meta = {k: ad[k] for k in META_FIELDS if k in ad and not _is_missing(ad[k])}
         given_text = ad.get("text")
-        if not _is_missing(given_text):
-            text = _as_text("text", given_text)
-        else:
-            text = join_fields(fields)
+        text = _as_text("text", given_text) if not _is_missing(given_text) else join_fields(fields)
         if not fields and _is_missing(given_text):
             present = sorted(k for k in ad if k in known)
             raise AdError(
@@ -151,9 +147,7 @@ def _check_text(text: str) -> None:
     if not text.strip():
         raise AdError("the ad is empty (only whitespace)")
     if len(text) > MAX_AD_CHARS:
-        raise AdError(
-            f"the ad is {len(text):,} characters long; the limit is {MAX_AD_CHARS:,}"
-        )
+        raise AdError(f"the ad is {len(text):,} characters long; the limit is {MAX_AD_CHARS:,}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,36 @@
+"""jobscam: detect job-offer scams and trafficking-recruitment patterns in job ads.
+
+>>> from detector import Detector
+>>> det = Detector.load()
+>>> det.score("Customer service in Cambodia, USD 1,200/month, free flight, WhatsApp only").risk
+'high'
+"""
+
+__version__ = "0.1.0"
+
+from .core import Detector
+from .persistence import ModelError
+from .schema import (
+    Ad,
+    AdError,
+    Amount,
+    Contact,
+    Destination,
+    Finding,
+    TermContribution,
+    Verdict,
+)
+
+__all__ = [
+    "Detector",
+    "Verdict",
+    "Finding",
+    "TermContribution",
+    "Contact",
+    "Amount",
+    "Destination",
+    "Ad",
+    "AdError",
+    "ModelError",
+    "__version__",
+]

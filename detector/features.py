@@ -1,0 +1,127 @@
+"""Feature extraction shared by training and scoring.
+
+``lexical_text`` prepares text for the word TF-IDF: it folds contacts to placeholder tokens
+(EMSCAD already replaced them by ``#URL_…#`` style tokens; pasted ads carry real ones, and
+the model must see both the same way), folds digits, and drops the punctuation and encoding
+residue that only says how a row was recovered.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import re2
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .rules import Analysis, load_registry
+
+# Patterns that could backtrack in Python's engine (a long run of letters with no "@" makes
+# an email pattern quadratic there) run under RE2, which is linear-time by construction.
+_EMSCAD_TOKEN = re2.compile(r"#(URL|EMAIL|PHONE)_[0-9a-fA-F]+#")
+_EMAIL = re2.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re2.compile(
+    r"(?i)(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+\.(?:com|id|net|org|co|io|ly|me)/[^\s<>\"']*"
+)
+_GROUPED_NUMBER = re2.compile(r"\d{1,3}(?:[.,]\d{3})+")
+_PHONE = re2.compile(r"\+?\d[\d\s().-]{7,16}\d")
+# Single character classes with one quantifier: linear in Python's engine too.
+_DIGITS = re.compile(r"\d")
+_JUNK = re.compile(r"[^\w\s$€£¥%+&/-]+")
+_SPACES = re.compile(r"\s+")
+
+
+def lexical_text(text: str) -> str:
+    """Normalise an ad's text for the lexical model (lower-case, contacts as tokens)."""
+    t = unicodedata.normalize("NFKC", text)
+    t = _EMSCAD_TOKEN.sub(lambda m: f" {m.group(1).lower()}token ", t)
+    t = _EMAIL.sub(" emailtoken ", t)
+    t = _URL.sub(" urltoken ", t)
+    # "Rp 15.000.000" is money, not a phone: fold grouped numbers before phones are matched.
+    t = _GROUPED_NUMBER.sub(lambda m: m.group(0).replace(".", ","), t)
+    t = _PHONE.sub(" phonetoken ", t)
+    t = _DIGITS.sub("0", t)
+    t = _JUNK.sub(" ", t)
+    return _SPACES.sub(" ", t).strip().lower()
+
+
+#: Contact kinds and flags that become features (presence, 0/1).
+CONTACT_FEATURES: tuple[str, ...] = (
+    "phone",
+    "whatsapp",
+    "telegram",
+    "line",
+    "email",
+    "url",
+    "bank_account",
+    "ewallet",
+    "free_mail",
+    "url_shortener",
+)
+
+
+def indicator_vector(analysis: Analysis, categories: Sequence[str]) -> np.ndarray:
+    """The language-independent features of one analysed ad.
+
+    Per category the strongest finding's weight (how much evidence, not how often it is
+    repeated: a spammy ad repeating "WA" ten times is no more a scam for it); then how many
+    categories fired and their summed weight (combinations are the strong evidence); contact
+    kinds present; the highest monthly pay in USD (log-scaled); risky and foreign destinations.
+    """
+    cat_index = {c: i for i, c in enumerate(categories)}
+    n_cat = len(categories)
+    v = np.zeros(n_cat + 2 + len(CONTACT_FEATURES) + 3, dtype=float)
+    for f in analysis.findings:
+        i = cat_index.get(f.category)
+        if i is not None and f.weight > v[i]:
+            v[i] = f.weight
+    fired = v[:n_cat] > 0
+    v[n_cat] = fired.sum() / 5.0
+    v[n_cat + 1] = v[:n_cat].sum()
+    base = n_cat + 2
+    present = set()
+    for c in analysis.contacts:
+        present.add(c.kind)
+        present.update(c.flags)
+    for j, name in enumerate(CONTACT_FEATURES):
+        v[base + j] = 1.0 if name in present else 0.0
+    base += len(CONTACT_FEATURES)
+    usd = [a.monthly_usd for a in analysis.amounts if a.monthly_usd]
+    v[base] = np.log10(1.0 + max(usd)) / 4.0 if usd else 0.0
+    v[base + 1] = 1.0 if any(d.risky for d in analysis.destinations) else 0.0
+    v[base + 2] = 1.0 if any(d.country != "ID" for d in analysis.destinations) else 0.0
+    return v
+
+
+def indicator_feature_names(categories: Sequence[str]) -> list[str]:
+    return (
+        [f"cat:{c}" for c in categories]
+        + ["n_categories/5", "sum_weights"]
+        + [f"contact:{c}" for c in CONTACT_FEATURES]
+        + ["log10_max_monthly_usd/4", "risky_destination", "foreign_destination"]
+    )
+
+
+class IndicatorFeatures(BaseEstimator, TransformerMixin):
+    """Texts -> the language-independent indicator features (stateless).
+
+    ``transform`` also accepts a list of :class:`~detector.rules.Analysis` so a caller that
+    already analysed the texts (to show findings) does not pay for it twice.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> IndicatorFeatures:
+        return self
+
+    def transform(self, X: Iterable[str | Analysis]) -> np.ndarray:
+        reg = load_registry()
+        cats = reg.categories
+        rows = [indicator_vector(x if isinstance(x, Analysis) else reg.analyze(x), cats) for x in X]
+        if not rows:
+            return np.zeros((0, len(indicator_feature_names(cats))))
+        return np.vstack(rows)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray(indicator_feature_names(load_registry().categories), dtype=object)

@@ -1,0 +1,261 @@
+"""Building and fitting the classifier: lexical SVMs, indicator features, calibration, thresholds.
+
+The fitted :class:`JobScamModel` holds three scikit-learn parts:
+
+* ``paste_``: word TF-IDF (uni+bigrams) of the whole ad -> linear SVM. What a pasted ad gets.
+* ``fields_``: the same plus one TF-IDF per labelled text field -> linear SVM. Used when the
+  ad arrives as fields (title, company_profile, ...), e.g. rows of a scraped board.
+* ``combiner_paste_`` / ``combiner_fields_``: a logistic regression over the SVM's
+  out-of-fold score and the language-independent indicator features, fitted with weights that
+  restore the natural scam rate, so its output is a calibrated probability at that rate.
+* ``indicator_``: a logistic regression on the indicator features alone, for text the
+  lexical model cannot read (not English).
+
+Thresholds for the risk bands are chosen on out-of-fold predictions of the training data
+(grouped by template), never on test data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_curve
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from .dataset import natural_weights
+from .features import IndicatorFeatures, lexical_text
+from .schema import TEXT_FIELDS, join_fields
+
+#: Fields that get a TF-IDF of their own in fields mode.
+PER_FIELD = ("title", "company_profile", "description", "requirements", "benefits")
+#: Cosine similarity at or above which two ads are the same template.
+TEMPLATE_SIMILARITY = 0.8
+#: Recall the "medium" band must keep on validation.
+MEDIUM_RECALL = 0.95
+
+
+def frame_texts(frame: pd.DataFrame) -> list[str]:
+    """The joined text of each row: a ``text`` column if present, else the text fields."""
+    if "text" in frame.columns:
+        return [t if isinstance(t, str) else "" for t in frame["text"].tolist()]
+    cols = [c for c in TEXT_FIELDS if c in frame.columns]
+    records = frame[cols].fillna("").astype(str).to_dict("records")
+    return [join_fields({k: v.strip() for k, v in r.items() if v and v.strip()}) for r in records]
+
+
+def template_groups(texts: Sequence[str], threshold: float = TEMPLATE_SIMILARITY) -> np.ndarray:
+    """Group near-duplicate ads (same template): connected components of TF-IDF cosine ≥ threshold.
+
+    Sparse products stay cheap here: each ad shares vocabulary with many others, but the
+    product is computed in row blocks so memory stays bounded for large sets.
+    """
+    n = len(texts)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    vec = TfidfVectorizer(preprocessor=lexical_text, sublinear_tf=True, dtype=np.float32)
+    X = vec.fit_transform(texts).tocsr()
+    rows, cols = [], []
+    block = 2000
+    XT = X.T.tocsc()
+    for start in range(0, n, block):
+        S = (X[start : start + block] @ XT).tocoo()
+        keep = S.data >= threshold
+        rows.append(S.row[keep] + start)
+        cols.append(S.col[keep])
+    r = np.concatenate(rows)
+    c = np.concatenate(cols)
+    graph = sparse.coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels
+
+
+class LexicalPrep(BaseEstimator, TransformerMixin):
+    """Apply :func:`lexical_text` to every column once (not once per vectorizer)."""
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> LexicalPrep:
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True  # stateless
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        return X.apply(lambda col: col.map(lexical_text))
+
+
+def _tfidf(**kw) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        lowercase=False,  # LexicalPrep already folded case
+        sublinear_tf=True,
+        min_df=2,
+        ngram_range=(1, 2),
+        dtype=np.float32,
+        **kw,
+    )
+
+
+def build_lexical(mode: str, C: float = 1.0) -> Pipeline:
+    """The lexical part for one mode: TF-IDF features -> linear SVM."""
+    if mode == "paste":
+        feats = ColumnTransformer([("text", _tfidf(), "text")])
+    elif mode == "fields":
+        feats = ColumnTransformer(
+            [("text", _tfidf(), "text")] + [(f, _tfidf(), f) for f in PER_FIELD]
+        )
+    else:
+        raise ValueError(f"unknown mode {mode!r}")
+    return Pipeline([("prep", LexicalPrep()), ("features", feats), ("svm", LinearSVC(C=C))])
+
+
+def lexical_frame(frame: pd.DataFrame, texts: Sequence[str]) -> pd.DataFrame:
+    """The columns the lexical pipelines read: ``text`` and each per-field column ('' if absent)."""
+    out = pd.DataFrame({"text": list(texts)}, index=frame.index)
+    for f in PER_FIELD:
+        out[f] = frame[f].fillna("").astype(str) if f in frame.columns else ""
+    return out
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    high: float
+    medium: float
+
+    def risk(self, p: np.ndarray) -> np.ndarray:
+        return np.where(p >= self.high, "high", np.where(p >= self.medium, "medium", "low"))
+
+
+def choose_thresholds(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> Thresholds:
+    """High: the probability that maximises weighted scam F1. Medium: recall ≥ 0.95."""
+    prec, rec, th = precision_recall_curve(y, p, sample_weight=w)
+    f1 = np.where(prec + rec > 0, 2 * prec * rec / np.maximum(prec + rec, 1e-12), 0.0)
+    best = int(np.argmax(f1[:-1]))
+    high = float(th[best])
+    ok = np.flatnonzero(rec[:-1] >= MEDIUM_RECALL)
+    medium = float(th[ok.max()]) if ok.size else float(th[0])
+    return Thresholds(high=high, medium=min(medium, high))
+
+
+class JobScamModel(BaseEstimator, ClassifierMixin):
+    """The whole classifier. ``fit(frame, y)`` on labelled rows; ``predict_proba`` per mode.
+
+    Parameters
+    ----------
+    C : float
+        Regularisation of the linear SVMs.
+    n_splits : int
+        Grouped folds used to produce the out-of-fold scores the combiner is fitted on.
+    indicator_scale : float
+        Multiplier of indicator features in the combiner (keeps them comparable to the score).
+    random_state : int
+        Seed for the fold assignment.
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        n_splits: int = 5,
+        combiner_C: float = 1.0,
+        use_indicators: bool = True,
+        random_state: int = 0,
+    ) -> None:
+        self.C = C
+        self.n_splits = n_splits
+        self.combiner_C = combiner_C
+        self.use_indicators = use_indicators
+        self.random_state = random_state
+
+    # -- fitting ---------------------------------------------------------------------------
+    def fit(self, frame: pd.DataFrame, y: Sequence[int], groups: np.ndarray | None = None):
+        y = np.asarray(y).astype(int)
+        texts = frame_texts(frame)
+        if groups is None:
+            groups = template_groups(texts)
+        lex = lexical_frame(frame, texts)
+        self.indicator_features_ = IndicatorFeatures()
+        ind = self.indicator_features_.transform(texts)
+        w = natural_weights(y)
+
+        cv = StratifiedGroupKFold(
+            n_splits=self.n_splits, shuffle=True, random_state=self.random_state
+        )
+        folds = list(cv.split(np.zeros(len(y)), y, groups))
+        self.oof_ = {}
+        self.thresholds_ = {}
+        prepped = LexicalPrep().transform(lex)  # once, shared by every fold and mode
+        for mode in ("paste", "fields"):
+            base = build_lexical(mode, self.C)
+            oof = np.zeros(len(y))
+            for tr, te in folds:
+                m = clone(base[1:]).fit(prepped.iloc[tr], y[tr])
+                oof[te] = m.decision_function(prepped.iloc[te])
+            fitted = clone(base)
+            fitted.steps[1:] = clone(base[1:]).fit(prepped, y).steps
+            setattr(self, f"{mode}_", fitted)
+            # Combiner fitted on out-of-fold scores; its own out-of-fold output sets thresholds.
+            Z = self._combiner_input(oof, ind)
+            comb = LogisticRegression(C=self.combiner_C, max_iter=2000)
+            p_oof = np.zeros(len(y))
+            for tr, te in folds:
+                c = clone(comb).fit(Z[tr], y[tr], sample_weight=natural_weights(y[tr]))
+                p_oof[te] = c.predict_proba(Z[te])[:, 1]
+            setattr(self, f"combiner_{mode}_", comb.fit(Z, y, sample_weight=w))
+            self.oof_[mode] = p_oof
+            self.thresholds_[mode] = choose_thresholds(y, p_oof, w)
+
+        # Indicator-only model for text the lexical model cannot read.
+        ind_model = LogisticRegression(C=self.combiner_C, max_iter=2000)
+        p_oof = np.zeros(len(y))
+        for tr, te in folds:
+            c = clone(ind_model).fit(ind[tr], y[tr], sample_weight=natural_weights(y[tr]))
+            p_oof[te] = c.predict_proba(ind[te])[:, 1]
+        self.indicator_ = ind_model.fit(ind, y, sample_weight=w)
+        self.oof_["indicators"] = p_oof
+        self.thresholds_["indicators"] = choose_thresholds(y, p_oof, w)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def _combiner_input(self, score: np.ndarray, ind: np.ndarray) -> np.ndarray:
+        cols = [np.asarray(score, dtype=float)[:, None]]
+        if self.use_indicators:
+            cols.append(ind)
+        return np.hstack(cols)
+
+    # -- scoring -----------------------------------------------------------------------------
+    def lexical_scores(self, frame: pd.DataFrame, texts: Sequence[str], mode: str) -> np.ndarray:
+        lex = lexical_frame(frame, texts)
+        return getattr(self, f"{mode}_").decision_function(lex)
+
+    def predict_parts(
+        self,
+        frame: pd.DataFrame,
+        mode: str,
+        texts: Sequence[str] | None = None,
+        ind: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Probabilities of each part for ``frame`` scored in ``mode`` ('paste' or 'fields')."""
+        if texts is None:
+            texts = frame_texts(frame)
+        if ind is None:
+            ind = self.indicator_features_.transform(texts)
+        score = self.lexical_scores(frame, texts, mode)
+        comb = getattr(self, f"combiner_{mode}_")
+        return {
+            "lexical_score": score,
+            "model": comb.predict_proba(self._combiner_input(score, ind))[:, 1],
+            "indicators": self.indicator_.predict_proba(ind)[:, 1],
+        }
+
+    def predict_proba(self, frame: pd.DataFrame, mode: str = "paste") -> np.ndarray:
+        p = self.predict_parts(frame, mode)["model"]
+        return np.column_stack([1 - p, p])

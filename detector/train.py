@@ -1,0 +1,60 @@
+"""``jobscam train``: fit the model on the labelled ads and save it with its manifest."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .dataset import NATURAL_SCAM_RATE, fingerprint, load_labelled
+from .model import JobScamModel, frame_texts, template_groups
+from .persistence import DEFAULT_MODEL_DIR, read_manifest, save_model, write_manifest
+from .rules import load_registry
+
+
+def train(
+    data: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """Train on all labelled rows and write ``models/`` (model file + manifest).
+
+    Returns the manifest. Evaluation figures are added by :func:`detector.evaluate.evaluate`.
+    """
+    t0 = time.perf_counter()
+    frame = load_labelled(data)
+    y = frame["fraudulent"].to_numpy()
+    groups = template_groups(frame_texts(frame))
+    model = JobScamModel(**params).fit(frame, y, groups=groups)
+    seconds = time.perf_counter() - t0
+    out = Path(out_dir) if out_dir is not None else DEFAULT_MODEL_DIR
+    manifest = {
+        "version": time.strftime("%Y.%m.%d", time.gmtime()),
+        "params": model.get_params(),
+        "thresholds": {
+            mode: {"high": th.high, "medium": th.medium} for mode, th in model.thresholds_.items()
+        },
+        "training_data": {
+            "rows": int(len(frame)),
+            "scam_rows": int(y.sum()),
+            "template_groups": int(np.unique(groups).size),
+            "fingerprint": fingerprint(frame),
+            "ads_posted": "2012-2014 (EMSCAD)",
+            "natural_scam_rate": round(NATURAL_SCAM_RATE, 4),
+        },
+        "rules_fingerprint": load_registry().fingerprint,
+        "train_seconds": round(seconds, 1),
+    }
+    save_model(model, out, manifest)
+    return read_manifest(out)
+
+
+def update_manifest(out_dir: str | Path | None, **fields: Any) -> dict[str, Any]:
+    """Add fields (e.g. evaluation metrics) to an existing manifest without touching the model."""
+    out = Path(out_dir) if out_dir is not None else DEFAULT_MODEL_DIR
+    m = read_manifest(out)
+    m.update(fields)
+    write_manifest(out, m)
+    return m
