@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,7 +90,7 @@ def _json_default(o: Any) -> Any:
 
 
 def read_manifest(directory: str | Path | None = None) -> dict[str, Any]:
-    d = Path(directory) if directory is not None else DEFAULT_MODEL_DIR
+    d = model_dir(directory)
     p = d / MANIFEST_FILE
     if not p.exists():
         raise ModelError(
@@ -119,9 +120,17 @@ def check_versions(manifest: dict[str, Any]) -> None:
         )
 
 
+def model_dir(directory: str | Path | None = None) -> Path:
+    """The model folder: the one given, else ``$JOBSCAM_MODEL_DIR``, else the shipped models/."""
+    if directory is not None:
+        return Path(directory)
+    env = os.environ.get("JOBSCAM_MODEL_DIR")
+    return Path(env) if env else DEFAULT_MODEL_DIR
+
+
 def load_model(directory: str | Path | None = None) -> tuple[Any, dict[str, Any]]:
     """Load a model after checking its sha256 and library versions; return (model, manifest)."""
-    d = Path(directory) if directory is not None else DEFAULT_MODEL_DIR
+    d = model_dir(directory)
     manifest = read_manifest(d)
     path = d / manifest.get("model_file", MODEL_FILE)
     if path.resolve().parent != d.resolve():
