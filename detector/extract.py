@@ -218,7 +218,11 @@ def _phone_value(raw: str, context: bytes) -> str | None:
         return "+" + digits
     if digits.startswith("08") and 10 <= len(digits) <= 13:
         return "+62" + digits[1:]
-    if digits.startswith("0") and 9 <= len(digits) <= 12 and search(_PHONE_CTX, context):
+    if (
+        digits.startswith("0")
+        and 9 <= len(digits) <= 12
+        and (raw.lstrip().startswith("(0") or search(_PHONE_CTX, context))
+    ):
         return "+62" + digits[1:]  # Indonesian landline, e.g. (021) 555-1234
     if 9 <= len(digits) <= 15 and search(_PHONE_CTX, context) and not raw.count(".") > 1:
         return "+" + digits  # international number written without "+", after "call"/"wa"
@@ -361,13 +365,16 @@ _MULT = {
 _VAGUE = {"belasan": 11e6, "puluhan": 20e6, "ratusan": 100e6}
 
 _NUM = rb"(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d{1,9}(?:[.,]\d{1,2})?)"
-_PREFIX_ALT = rb"(rp\.?|idr|usd|us\$|nt\$|ntd|twd|hk\$|hkd|s\$|sgd|rm|myr|thb|\$|\xe0\xb8\xbf|\xc2\xa5|jpy|krw|\xe2\x82\xa9|sar|aed|qar|kwd|\xe2\x82\xac|eur|\xc2\xa3|gbp|php|\xe2\x82\xb1|aud|a\$|cad|c\$|cny|rmb|vnd|khr|inr|\xe2\x82\xb9)"
+_PREFIX_ALT = (
+    r"(rp\.?|idr|usd|us\$|nt\$|ntd|twd|hk\$|hkd|s\$|sgd|rm|myr|thb|\$|฿|¥|jpy|krw|₩|sar|aed|qar|"
+    r"kwd|€|eur|£|gbp|php|₱|aud|a\$|cad|c\$|cny|rmb|vnd|khr|inr|₹)"
+).encode()
 _MULT_ALT = rb"(juta|jt|jeti|million|mio|mil|miliar|ribu|rbu|rb|thousand|k|m)"
 _SUFFIX_ALT = (
     rb"(usd|dollars?|dolar|rupiah|idr|ringgit|rm|myr|sgd|baht|thb|ntd|twd|hkd|yen|won|riyal|"
     rb"sar|dirham|aed|euros?|eur|pounds|gbp|pesos?|yuan|rmb|dong|riel)"
 )
-_RANGE = rb"(?:\s?(?:-|\xe2\x80\x93|~|to|sd|s/d|s\.d\.?|sampai|hingga)\s?"
+_RANGE = rb"(?:\s?(?:-|~|to|sd|s/d|s\.d\.?|sampai|hingga)\s?"
 _PREFIX_RE = re2.compile(
     rb"(?:^|[^a-z0-9$])"
     + _PREFIX_ALT

@@ -179,7 +179,10 @@ _RE2_SPACED = re2.compile(
 # with other digits (hashes, codes) or starting/ending in digits never match.
 _RE2_LEET_TOKEN = re2.compile(rb"\b([a-z]{1,24}(?:[0134578@$|]{1,3}[a-z]{1,24}){1,8})\b")
 # Python re, bounded: one char, then at most 2 more items per repetition of a disjoint class.
-_SPACED = re.compile(r"(?<![a-z0-9])[a-z0-9](?:[ ._*\-][a-z0-9]){2,}")
+_SPACED = re.compile(
+    r"(?<![a-z0-9])(?:[a-z0-9](?: [a-z0-9]){3,}|[a-z0-9](?:\.[a-z0-9]){2,}|"
+    r"[a-z0-9](?:-[a-z0-9]){2,}|[a-z0-9](?:_[a-z0-9]){2,}|[a-z0-9](?:\*[a-z0-9]){2,})"
+)
 _LEET_CHARS = frozenset("0134578@$|")
 
 
@@ -373,11 +376,8 @@ def _join_spaced(
         # The last item may be the first letter of a word ("a b c dd"): leave it out.
         if e < n and (text[e].isalnum()):
             e -= 2
+        sep = text[s + 1]
         items = (e - s + 1) // 2
-        seps = set(text[s + 1 : e : 2])
-        if len(seps) != 1:
-            continue
-        sep = seps.pop()
         if items < (4 if sep == " " else 3):
             continue
         letters = sum(1 for c in text[s:e:2] if c.isalpha())
@@ -409,20 +409,28 @@ def _fold_leet(text: str) -> str:
         token = data[bs:be].decode("ascii")
         before = data[bs - 1 : bs]
         after = data[be : be + 1]
-        if before in (b"/", b".", b"@", b":", b"#", b"=") or after == b"/":
+        if before in (b".", b"@", b":", b"#", b"=") or after == b"/":
             continue  # part of a URL, an e-mail domain, a hashtag or a parameter
-        if "@" in token and after == b".":
-            continue  # an e-mail address: its digits are real
+        if before == b"/":
+            lo = max(0, bs - 200)  # bounded look-back keeps hostile input linear
+            chunk = data[max(lo, data.rfind(b" ", lo, bs) + 1) : bs]
+            if b"." in chunk or b":" in chunk:
+                continue  # a URL path ("t.me/j0hn"), but "$300/d4y" is a disguised word
+        if after in (b".", b"@", b"_", b"-", b"+") or before in (b"_", b"-", b"+"):
+            lo, hi = max(0, bs - 100), be + 100  # bounded look-around keeps this linear
+            left = data.rfind(b" ", lo, bs) + 1
+            right = data.find(b" ", be, hi)
+            chunk = data[max(lo, left) : right if right >= 0 else hi]
+            if b"@" in chunk[chunk.find(b"@") + 1 :] or (b"@" in chunk and b"." in chunk):
+                continue  # an e-mail address: its digits are real
         head = _letters_head(token)
-        if head in _NOT_LEET_PREFIX:
-            continue  # "rp15jt", "usd1200"
-        runs = sum(
-            1 for i, c in enumerate(token) if c in _LEET_CHARS and token[i - 1] not in _LEET_CHARS
-        )
-        tail = token.rstrip("abcdefghijklmnopqrstuvwxyz")
-        tail_letters = token[len(tail) :]
-        if runs == 1 and len(head) <= 3 and tail_letters in _NOT_LEET_SUFFIX:
-            continue  # "x5jt", "k3m": a number with a unit, not a disguised word
+        rest = token[len(head) :]
+        run = rest[: len(rest) - len(rest.lstrip("0134578@$|"))]
+        tail_all = rest[len(run) :]
+        if head in _NOT_LEET_PREFIX and (
+            len(run) > 1 or tail_all in _NOT_LEET_SUFFIX or not tail_all
+        ):
+            continue  # "rp15jt", "rp5rb": money, not a disguised word (but "us1a" is "usia")
         folded = token.translate(_LEET)
         if ascii_only:
             if out is None:
