@@ -334,7 +334,8 @@ def extract_contacts(text: str | Normalized) -> list[Contact]:
             if search(_WA_BEFORE, before) or search(_WA_AFTER, data[be : be + 16]):
                 kind = "whatsapp"
             os_, oe, orig = t.span(bs, be)
-            out.append(Contact(kind, value, orig, os_, oe))
+            flags = ("mobile",) if value.startswith("+628") else ()
+            out.append(Contact(kind, value, orig, os_, oe, flags))
     return out
 
 
@@ -342,7 +343,7 @@ def extract_contacts(text: str | Normalized) -> list[Contact]:
 # money
 
 _CUR_PREFIX = {
-    "rp": "IDR", "rp.": "IDR", "idr": "IDR", "usd": "USD", "us$": "USD", "$": "USD",
+    "rp": "IDR", "rp.": "IDR", "idr": "IDR", "usd": "USD", "usdt": "USD", "us$": "USD", "$": "USD",
     "rm": "MYR", "myr": "MYR", "sgd": "SGD", "s$": "SGD", "thb": "THB", "฿": "THB",
     "nt$": "TWD", "ntd": "TWD", "twd": "TWD", "hk$": "HKD", "hkd": "HKD", "¥": "JPY",
     "jpy": "JPY", "yen": "JPY", "krw": "KRW", "₩": "KRW", "sar": "SAR", "aed": "AED",
@@ -351,7 +352,7 @@ _CUR_PREFIX = {
     "cny": "CNY", "rmb": "CNY", "vnd": "VND", "khr": "KHR", "inr": "INR", "₹": "INR",
 }  # fmt: skip
 _CUR_SUFFIX = {
-    "usd": "USD", "dollar": "USD", "dollars": "USD", "dolar": "USD", "rupiah": "IDR",
+    "usd": "USD", "usdt": "USD", "$": "USD", "dollar": "USD", "dollars": "USD", "dolar": "USD", "rupiah": "IDR",
     "idr": "IDR", "ringgit": "MYR", "rm": "MYR", "myr": "MYR", "sgd": "SGD", "baht": "THB",
     "thb": "THB", "ntd": "TWD", "twd": "TWD", "hkd": "HKD", "yen": "JPY", "won": "KRW",
     "riyal": "SAR", "real": "SAR", "sar": "SAR", "dirham": "AED", "aed": "AED", "euro": "EUR",
@@ -366,12 +367,12 @@ _VAGUE = {"belasan": 11e6, "puluhan": 20e6, "ratusan": 100e6}
 
 _NUM = rb"(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d{1,9}(?:[.,]\d{1,2})?)"
 _PREFIX_ALT = (
-    r"(rp\.?|idr|usd|us\$|nt\$|ntd|twd|hk\$|hkd|s\$|sgd|rm|myr|thb|\$|฿|¥|jpy|krw|₩|sar|aed|qar|"
+    r"(rp\.?|idr|usdt|usd|us\$|nt\$|ntd|twd|hk\$|hkd|s\$|sgd|rm|myr|thb|\$|฿|¥|jpy|krw|₩|sar|aed|qar|"
     r"kwd|€|eur|£|gbp|php|₱|aud|a\$|cad|c\$|cny|rmb|vnd|khr|inr|₹)"
 ).encode()
 _MULT_ALT = rb"(juta|jt|jeti|million|mio|mil|miliar|ribu|rbu|rb|thousand|k|m)"
 _SUFFIX_ALT = (
-    rb"(usd|dollars?|dolar|rupiah|idr|ringgit|rm|myr|sgd|baht|thb|ntd|twd|hkd|yen|won|riyal|"
+    rb"(usdt|usd|\$|dollars?|dolar|rupiah|idr|ringgit|rm|myr|sgd|baht|thb|ntd|twd|hkd|yen|won|riyal|"
     rb"sar|dirham|aed|euros?|eur|pounds|gbp|pesos?|yuan|rmb|dong|riel)"
 )
 _RANGE = rb"(?:\s?(?:-|~|to|sd|s/d|s\.d\.?|sampai|hingga)\s?"
@@ -403,7 +404,7 @@ _SUFFIX_RE = re2.compile(
     + _MULT_ALT
     + rb"?\s?"
     + _SUFFIX_ALT
-    + rb"\b"
+    + rb"(?:[^a-z0-9]|$)"
 )
 _IDR_BARE_RE = re2.compile(
     rb"(?:^|[^a-z0-9.,$])" + _NUM + rb"(?:" + _RANGE + _NUM + rb"))?\s?(juta|jt|jeti|ribu|rb)\b"
@@ -519,7 +520,7 @@ def extract_amounts(text: str | Normalized) -> list[Amount]:
             value = _parse_number(raw.decode()) * _mult(m.group(3))
         except ValueError:
             continue
-        add(m.start(1), m.end(), value, cur)
+        add(m.start(1), m.end(4), value, cur)
     for m in hits(_IDR_BARE_RE, data, 4 * MAX_ITEMS):
         if len(found) >= MAX_ITEMS:
             break

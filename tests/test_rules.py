@@ -104,6 +104,18 @@ def test_composite_rules_use_extraction() -> None:
         assert text[f.start : f.end] == f.text
 
 
+def test_composite_built_on_a_composite_and_absence_of_a_company() -> None:
+    text = "Dicari operator komputer di Thailand, gaji 1.200 USD. wa 081234567802"
+    a = analyze(text)
+    ids = {f.rule_id for f in a.findings}
+    # scam_role_transit_country is itself composite; unrealistic_pay_amount_role needs it
+    assert {"scam_role_transit_country", "unrealistic_pay_amount_role"} <= ids
+    assert "vague_employer_personal_contact" in ids
+    named = analyze("PT Maju Jaya Abadi: operator komputer di Thailand. wa 081234567802")
+    assert "vague_employer_personal_contact" not in {f.rule_id for f in named.findings}
+    assert a.contacts[0].flags == ("mobile",)
+
+
 def test_same_role_in_a_safe_place_is_not_a_scam_compound_role() -> None:
     a = analyze("Lowongan CS dan admin di Jakarta, gaji 6jt, kirim CV ke hr@acme.co.id")
     assert "scam_compound_role" not in a.categories
@@ -252,6 +264,8 @@ BROKEN = [
     ("bad condition", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["moon:full"]'), "condition"),
     ("bad category cond", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["category:nope"]'), "unknown category"),
     ("bad amount key", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["amount:size>=3"]'), "amount key"),
+    ("bad destination", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["destination:mars"]'), "ISO"),
+    ("bad absent regex", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["absent:(?<=x)y"]'), "absent regex"),
     ("anchor and patterns", GOOD.replace("weight = 0.3", 'weight = 0.3\nanchor = "destination:risky"'), "either"),
 ]  # fmt: skip
 

@@ -84,7 +84,7 @@ _MAX_ANCHOR_ITEMS = 20
 _REQUIRED = ("id", "category", "title_en", "title_id", "why_en", "why_id", "languages",
              "source", "weight", "keywords", "examples")  # fmt: skip
 _OPTIONAL = ("patterns", "unless_before", "unless_after", "requires", "anchor")
-_CONDITION_KINDS = ("category", "destination", "contact", "no_contact", "amount")
+_CONDITION_KINDS = ("category", "destination", "contact", "no_contact", "amount", "absent")
 _AMOUNT_KEYS = ("monthly_usd", "value", "currency", "period")
 
 
@@ -145,6 +145,7 @@ class _Condition:
     kind: str
     values: tuple[str, ...]
     amount_preds: tuple[tuple[str, str, str], ...] = ()
+    regex: Any = None
 
 
 @dataclass
@@ -162,6 +163,7 @@ class _Facts:
     contacts: list[Contact]
     amounts: list[Amount]
     destinations: list[Destination]
+    data: bytes = b""
     categories: set[str] = field(default_factory=set)
 
 
@@ -189,6 +191,9 @@ class Registry:
         self._compiled = [self._compile(r) for r in self.rules]
         self._simple = [c for c in self._compiled if not c.rule.is_composite]
         self._composite = [c for c in self._compiled if c.rule.is_composite]
+        self._composite_order = sorted(
+            self._composite, key=lambda c: any(r.kind == "category" for r in c.requires)
+        )
         # Keyword pre-filter: one RE2 Set over every rule's keywords; keyword -> rules.
         self._kw_rules: list[list[_Compiled]] = []
         self._always: list[_Compiled] = []
@@ -280,6 +285,7 @@ class Registry:
             contacts=extract_contacts(norm),
             amounts=extract_amounts(norm),
             destinations=extract_destinations(norm),
+            data=t.data,
         )
         raw: list[tuple[int, int, Rule]] = []  # original-text spans
         candidates = self._candidates(t.data)
@@ -306,9 +312,12 @@ class Registry:
         self, t: _Text, facts: _Facts, candidates: set[str]
     ) -> list[tuple[int, int, Rule]]:
         out: list[tuple[int, int, Rule]] = []
-        for comp in self._composite:
+        # Composites that need no other category go first, so that e.g. "unrealistic pay for
+        # a scam-compound role" can build on "scam-compound role", itself a composite.
+        for comp in self._composite_order:
             if not all(_holds(c, facts) for c in comp.requires):
                 continue
+            before = len(out)
             if comp.anchor is not None:
                 items = _anchor_items(comp.anchor, facts)[:_MAX_ANCHOR_ITEMS]
                 out.extend((it.start, it.end, comp.rule) for it in items if it.end > it.start)
@@ -316,6 +325,8 @@ class Registry:
                 for bs, be in self._pattern_spans(comp, t):
                     os_, oe, _ = t.span(bs, be)
                     out.append((os_, oe, comp.rule))
+            if len(out) > before:
+                facts.categories.add(comp.rule.category)
         return out
 
     def __repr__(self) -> str:
@@ -404,9 +415,20 @@ def _parse_condition(rule_id: str, cond: str) -> _Condition:
                     raise RuleError(f"rule {rule_id!r}: {part!r} needs a number") from None
             preds.append((key, op, value.strip()))
         return _Condition(kind, (), tuple(preds))
+    if kind == "absent":
+        try:
+            return _Condition(kind, (), (), re2.compile(arg.encode("utf-8"), _RE2_OPTIONS))
+        except re2.error as exc:
+            raise RuleError(
+                f"rule {rule_id!r}: absent regex {arg!r} does not compile: {exc}"
+            ) from None
     values = tuple(v.strip() for v in arg.split("|"))
-    if kind == "destination" and not set(values) <= {"risky", "foreign"}:
-        raise RuleError(f"rule {rule_id!r}: destination condition takes 'risky' or 'foreign'")
+    if kind == "destination" and not all(
+        v in ("risky", "foreign") or (len(v) == 2 and v.isupper()) for v in values
+    ):
+        raise RuleError(
+            f"rule {rule_id!r}: destination condition takes 'risky', 'foreign' or ISO codes"
+        )
     if kind == "category" and not set(values) <= set(CATEGORIES):
         raise RuleError(f"rule {rule_id!r}: unknown category in condition {cond!r}")
     return _Condition(kind, values)
@@ -435,6 +457,7 @@ def _anchor_items(cond: _Condition, facts: _Facts) -> list[Any]:
             for d in facts.destinations
             if ("risky" in cond.values and d.risky)
             or ("foreign" in cond.values and d.country != "ID")
+            or d.country in cond.values
         ]
     if cond.kind == "contact":
         return [
@@ -450,6 +473,8 @@ def _holds(cond: _Condition, facts: _Facts) -> bool:
         return bool(facts.categories & set(cond.values))
     if cond.kind == "no_contact":
         return not _anchor_items(_Condition("contact", cond.values), facts)
+    if cond.kind == "absent":
+        return search(cond.regex, facts.data) is None
     return bool(_anchor_items(cond, facts))
 
 
