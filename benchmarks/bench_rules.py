@@ -69,17 +69,29 @@ def adversarial() -> dict[str, str]:
 def main() -> None:
     registry = load_registry()
     ads = typical_ads()
+    registry.analyze("xq zv")  # loads the language model (once per process, ~1 s)
     for ad in ads[:50]:
         registry.analyze(ad)
     times = []
+    cpu = []
     for ad in ads:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         registry.analyze(ad)
+        cpu.append(time.process_time() - c0)
         times.append(time.perf_counter() - t0)
     median = statistics.median(times)
     print(f"typical ads: n={len(ads)}  median chars={statistics.median(map(len, ads)):.0f}")
-    print(f"  median {median * 1e3:.3f} ms/ad   mean {statistics.mean(times) * 1e3:.3f} ms/ad")
-    print(f"  {len(ads) / sum(times):,.0f} ads/s on one core")
+    print(
+        f"  wall: median {median * 1e3:.3f} ms/ad   mean {statistics.mean(times) * 1e3:.3f} ms/ad"
+    )
+    # CPU time is what one core spends; it stays meaningful when other jobs share the machine.
+    print(
+        f"  cpu:  median {statistics.median(cpu) * 1e3:.3f} ms/ad   "
+        f"mean {statistics.mean(cpu) * 1e3:.3f} ms/ad"
+    )
+    print(
+        f"  {len(ads) / sum(times):,.0f} ads/s wall, {len(ads) / sum(cpu):,.0f} ads/s per CPU core"
+    )
     worst = 0.0
     for name, text in adversarial().items():
         t0 = time.perf_counter()

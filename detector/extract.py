@@ -214,8 +214,12 @@ def _phone_value(raw: str, context: bytes) -> str | None:
         return "+" + digits if 8 <= len(digits) <= 15 else None
     if digits.startswith("00") and 10 <= len(digits) <= 17:
         return "+" + digits[2:]
-    if digits.startswith("628") and 11 <= len(digits) <= 15:
-        return "+" + digits
+    if (
+        digits.startswith("628")
+        and 11 <= len(digits) <= 15
+        and (len(digits) != len(raw) or search(_PHONE_CTX, context))
+    ):
+        return "+" + digits  # a bare run of digits needs a "call/WA/hub" word before it
     if digits.startswith("08") and 10 <= len(digits) <= 13:
         return "+62" + digits[1:]
     if (
@@ -591,8 +595,8 @@ _place(
 )
 _place("qatar|doha", "Qatar", "QA")
 _place("kuwait", "Kuwait", "KW")
-_place("oman|bahrain|yordania|jordan", "Middle East", "XM")
-_place("timur tengah|middle east|gulf", "Middle East", "XM")
+_place("oman|bahrain|yordania", "Middle East", "XM")
+_place("timur tengah|middle east|persian gulf|arabian gulf", "Middle East", "XM")
 _place("turkey|turki|turkiye|istanbul", "Turkey", "TR")
 _place("vietnam|viet nam|ho chi minh|hanoi", "Vietnam", "VN")
 _place("philippines|filipina|manila", "Philippines", "PH")
