@@ -414,6 +414,16 @@ _IDR_BARE_RE = re2.compile(
     rb"(?:^|[^a-z0-9.,$])" + _NUM + rb"(?:" + _RANGE + _NUM + rb"))?\s?(juta|jt|jeti|ribu|rb)\b"
     rb"|\b(belasan|puluhan|ratusan)\s(juta|jt)\b"
 )
+# One cheap pass first: a text with no currency word or symbol and no rupiah unit word has
+# no amount, so the three scans above are skipped (most ads).
+_AMOUNT_HINT = re2.compile(
+    "[$€£¥฿₩₱₹]".encode()
+    + rb"|\b"
+    + _PREFIX_ALT
+    + rb"\s?\d|\b"
+    + _SUFFIX_ALT
+    + rb"\b|(?:juta|jt|jeti|ribu|rb|belasan|puluhan|ratusan)\b"
+)
 _PERIOD_RE = re2.compile(
     rb"^\s?(?:[/]|per|a|an|each|every|setiap|tiap|se|/\s?)?\s?"
     rb"(hour|hr|jam|day|hari|daily|week|minggu|pekan|month|bulan|bln|bl|mo|mth|year|tahun|thn|"
@@ -486,6 +496,8 @@ def extract_amounts(text: str | Normalized) -> list[Amount]:
     """
     t = _as_text(text)
     data = t.data
+    if search(_AMOUNT_HINT, data) is None:
+        return []
     found: list[tuple[int, int, float, str, str | None]] = []
     taken: list[tuple[int, int]] = []
 
