@@ -126,5 +126,195 @@ def score(text: str | None, as_json: bool, model_dir: str | None, fail_on: str) 
     sys.exit(EXIT_FLAGGED if RISK_ORDER[v.risk] >= RISK_ORDER[fail_on] else EXIT_OK)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes."
+)
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), help="Model folder.")
+def serve(host: str, port: int, workers: int, model_dir: str | None) -> None:
+    """Serve the HTTP API (POST /v1/score, /v1/score/batch; GET /v1/health, /v1/model).
+
+    Each worker process loads the model once at start-up. Docs at /docs; see docs/api.md.
+
+    \b
+    Example:
+      jobscam serve --port 8000 --workers 2
+      curl -s localhost:8000/v1/score -H 'Content-Type: application/json' \\
+           -d '{"text": "Admin di Kamboja, gaji 15jt, hub WA 0812..."}'
+    """
+    import os
+
+    import uvicorn
+
+    from .persistence import ModelError, read_manifest
+
+    if model_dir is not None:
+        os.environ["JOBSCAM_MODEL_DIR"] = model_dir  # worker processes inherit it
+    try:
+        read_manifest()  # fail fast and clearly; each worker loads and checks the model itself
+    except ModelError as exc:
+        _fail(str(exc))
+    uvicorn.run(
+        "detector.server:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), help="Model folder.")
+def app(host: str, port: int, model_dir: str | None) -> None:
+    """Run the web page (Streamlit): check one ad, scan a file, read the model card.
+
+    Headless (no browser is opened), no usage statistics sent, uploads up to 50 MB.
+
+    \b
+    Example:
+      jobscam app --port 8501    # then open http://127.0.0.1:8501
+    """
+    import os
+    import subprocess
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parent.parent / "app.py"
+    if not page.is_file():
+        _fail(f"the page {page} is not there: run from a source checkout of jobscam")
+    env = dict(os.environ)
+    if model_dir is not None:
+        env["JOBSCAM_MODEL_DIR"] = model_dir
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(page),
+        "--server.headless", "true",
+        "--server.address", host,
+        "--server.port", str(port),
+        "--server.maxUploadSize", "50",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    try:
+        sys.exit(subprocess.call(cmd, env=env))
+    except KeyboardInterrupt:
+        sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", help="Output file (format from its name; '-' = stdout).")
+@click.option("--format", "input_format", help="Input format: csv, jsonl, parquet (for '-').")
+@click.option("--output-format", help="Output format when the name does not tell.")
+@click.option("--text-column", help="Score this one column as the ad text.")
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Map a column.")
+@click.option("--min-risk", type=click.Choice(["low", "medium", "high"]), help="Rows to write.")
+@click.option("--sort", is_flag=True, help="Sort the output by probability, highest first.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["low", "medium", "high"]),
+    default="high",
+    show_default=True,
+    help="Exit 1 when any row is at least this risky.",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted scan into OUTPUT.")
+@click.option("--workers", type=int, help="Scoring processes [CPU count].")
+@click.option("--chunk-size", default=1000, show_default=True, help="Rows per chunk.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", help="Dask scheduler address (with --engine dask).")
+@click.option("--clusters", "clusters_out", help="Also write the ad networks table here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (stderr).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False), help="Model folder.")
+def scan(
+    input_path: str,
+    output: str | None,
+    input_format: str | None,
+    output_format: str | None,
+    text_column: str | None,
+    maps: tuple[str, ...],
+    min_risk: str | None,
+    sort: bool,
+    fail_on: str,
+    resume: bool,
+    workers: int | None,
+    chunk_size: int,
+    engine: str,
+    scheduler: str | None,
+    clusters_out: str | None,
+    as_json: bool,
+    quiet: bool,
+    model_dir: str | None,
+) -> None:
+    """Score every ad in a CSV, JSONL or Parquet file, directory or glob (see docs/scan.md).
+
+    \b
+    Examples:
+      jobscam scan board.csv -o scored.parquet --min-risk medium --sort
+      cat ads.jsonl | jobscam scan - --format jsonl -o - > scored.csv
+      jobscam scan parts/ --engine dask --scheduler tcp://10.0.0.5:8786 -o scored/
+    """
+    from . import ModelError
+    from .scan import ScanError, scan_dask
+    from .scan import scan as do_scan
+
+    column_map = {}
+    for m in maps:
+        fld, sep, col = m.partition("=")
+        if not sep:
+            _fail(f"--map takes FIELD=COLUMN, got {m!r}")
+        column_map[fld.strip()] = col.strip()
+    try:
+        if engine == "dask":
+            if not output:
+                _fail("--engine dask needs -o OUTPUT_DIR")
+            summary = scan_dask(
+                input_path,
+                output,
+                input_format=input_format,
+                text_column=text_column,
+                column_map=column_map,
+                scheduler=scheduler,
+                model_dir=model_dir,
+            )
+        else:
+            collect = None
+            if clusters_out:
+                from .network import ClusterCollector
+
+                collect = ClusterCollector()
+            summary = do_scan(
+                input_path,
+                output,
+                input_format=input_format,
+                output_format=output_format,
+                text_column=text_column,
+                column_map=column_map,
+                min_risk=min_risk,
+                sort=sort,
+                chunk_size=chunk_size,
+                workers=workers,
+                resume=resume,
+                progress=not quiet and sys.stderr.isatty(),
+                model_dir=model_dir,
+                on_chunk=collect.add if collect else None,
+            )
+            if collect is not None and not summary.interrupted:
+                n = collect.write(clusters_out)
+                click.echo(f"clusters: {n:,} networks written to {clusters_out}", err=True)
+    except (ScanError, ModelError) as exc:
+        _fail(str(exc))
+    click.echo(
+        json.dumps(summary.to_dict(), ensure_ascii=False) if as_json else summary.format(),
+        err=True,
+    )
+    if summary.interrupted:
+        sys.exit(130)
+    worst = summary.max_risk()
+    sys.exit(EXIT_FLAGGED if worst and RISK_ORDER[worst] >= RISK_ORDER[fail_on] else EXIT_OK)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

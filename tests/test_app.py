@@ -1,0 +1,254 @@
+"""The Streamlit page, run headless with ``streamlit.testing.v1.AppTest``.
+
+Scoring needs a model that matches the current red-flag registry (``JOBSCAM_MODEL_DIR`` or
+models/); tests that score are skipped, naming the reason, when there is none.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from detector import Detector, ModelError
+from detector.rules import load_registry
+
+APP = str(Path(__file__).parent.parent / "app.py")
+TIMEOUT = 180
+
+EN_SCAM = (
+    "URGENT hiring! Customer service for an online company in Cambodia. Salary $1,200/month, "
+    "no experience needed. Free flight and free visa, leave within 7 days. Pay a registration "
+    "fee of $150 first. WhatsApp only: +62 812-0000-2001"
+)
+XSS_AD = (
+    '<img src=x onerror=alert(1)> <script>alert("x")</script> '
+    "[apply](javascript:alert(3)) " + EN_SCAM
+)
+
+
+def _model_problem() -> str | None:
+    try:
+        Detector.load()
+    except ModelError as exc:
+        return str(exc)
+    return None
+
+
+needs_model = pytest.mark.skipif(
+    (problem := _model_problem()) is not None, reason=f"no usable model: {problem}"
+)
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    return at
+
+
+def html_blocks(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.proto.allow_html]
+
+
+def badge(at: AppTest) -> str:
+    found = [b for b in html_blocks(at) if 'class="jobscam-badge"' in b]
+    assert len(found) == 1, "exactly one risk badge"
+    return found[0]
+
+
+def advice(at: AppTest) -> str:
+    box = at.get_by_key("advice_box")
+    return " ".join(m.value for m in box.markdown)
+
+
+def score_text(at: AppTest, text: str) -> AppTest:
+    at.text_area(key="ad_text").input(text)
+    return at.button(key="score_btn").click().run()
+
+
+@needs_model
+def test_english_scam_gets_a_high_badge_highlights_and_hotlines() -> None:
+    at = score_text(start(), EN_SCAM)
+    assert not at.exception
+    b = badge(at)
+    assert 'data-risk="high"' in b and "HIGH risk" in b
+    prob = at.metric[0].value
+    assert prob.endswith("%") and int(prob[:-1]) >= 50
+    ad_html = next(h for h in html_blocks(at) if 'class="jobscam-ad"' in h)
+    assert ad_html.count("<mark") >= 4
+    legend = next(h for h in html_blocks(at) if 'class="jobscam-legend"' in h)
+    for cat in ("fees", "risky_destination", "chat_only"):
+        assert cat in legend
+    text = advice(at)
+    assert "1-888-373-7888" in text and "1500 630" in text
+    assert "a real employer does not charge you" in text  # matched to the fees finding
+    # contacts found, shown as a table
+    assert any("+62812" in str(df.value.to_dict()) for df in at.dataframe)
+
+
+@needs_model
+def test_indonesian_example_gets_indonesian_guidance_in_one_click() -> None:
+    at = start()
+    at.button(key="btn_ex_id_scam").click().run()
+    assert not at.exception
+    assert 'data-risk="high"' in badge(at)
+    text = advice(at)
+    assert "Kemnaker" in text and "1500 630" in text
+    assert "SISKOP2MI" in text and "cekrekening.id" in text and "Peduli WNI" in text
+    assert "Jangan membayar" in text and "Kamboja" in text  # Indonesian, matched to findings
+    assert "Polaris" not in text
+    assert any("Indonesian" in i.value for i in at.info)  # the language caveat
+
+
+@needs_model
+def test_legitimate_example_is_low_and_says_no_guarantee() -> None:
+    at = start()
+    at.button(key="btn_ex_en_ok").click().run()
+    assert not at.exception
+    assert 'data-risk="low"' in badge(at)
+
+
+@needs_model
+def test_hostile_ad_is_rendered_escaped() -> None:
+    at = score_text(start(), XSS_AD)
+    assert not at.exception
+    for h in html_blocks(at):
+        assert "<img" not in h and "<script" not in h and "javascript:" not in h
+    ad_html = next(h for h in html_blocks(at) if 'class="jobscam-ad"' in h)
+    assert "&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62;" in ad_html
+
+
+@needs_model
+def test_optional_fields_are_scored_with_the_text() -> None:
+    at = start()
+    at.text_input(key="f_title").input("Customer service (Cambodia)")
+    at.text_input(key="f_contact").input("Telegram only @hr_cambodia_job")
+    at = score_text(at, "Salary $1,200/month, no experience, free flight, leave within 7 days.")
+    assert not at.exception
+    ad_html = next(h for h in html_blocks(at) if 'class="jobscam-ad"' in h)
+    assert "Cambodia" in ad_html and "hr&#95;cambodia&#95;job" in ad_html
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t  "])
+def test_empty_input_gives_a_friendly_message(text: str) -> None:
+    at = score_text(start(), text)
+    assert not at.exception
+    assert [w.value for w in at.tabs[0].warning] == [
+        "Paste a job ad first (or pick an example above)."
+    ]
+    assert not [h for h in html_blocks(at) if "jobscam-badge" in h]
+
+
+def test_huge_input_gives_a_friendly_message() -> None:
+    at = score_text(start(), "gaji besar " * 20_000)
+    assert not at.exception
+    warnings = at.tabs[0].warning
+    assert len(warnings) == 1 and "220,000 characters" in warnings[0].value
+
+
+def test_whole_page_switches_to_indonesian() -> None:
+    at = start()
+    assert [t.label for t in at.tabs] == ["Check an ad", "Scan a file", "Model"]
+    at.radio(key="ui_lang").set_value("id").run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Periksa lowongan", "Pindai berkas", "Model"]
+    assert at.button(key="score_btn").label == "Periksa lowongan ini"
+    assert "bukan putusan hukum" in at.caption[-1].value
+    at = score_text(at, "")
+    assert at.tabs[0].warning[0].value.startswith("Tempel teks lowongan")
+
+
+def test_footer_disclaimer_in_english() -> None:
+    at = start()
+    assert "not a legal finding" in at.caption[-1].value
+    assert "automated screening aid" in at.caption[-1].value
+
+
+def test_model_tab_lists_every_indicator_and_the_card_or_its_absence() -> None:
+    at = start()
+    rules = load_registry().rules
+    table = at.tabs[2].dataframe[-1].value
+    assert list(table["id"]) == [r.id for r in rules]
+    assert {"title", "why", "source", "category"} <= set(table.columns)
+    assert table["why"].str.len().min() > 10
+    from detector.persistence import model_dir
+
+    if (model_dir() / "MODEL_CARD.md").is_file():
+        assert not any("No model card yet" in w.value for w in at.tabs[2].warning)
+        assert at.tabs[2].markdown  # the card's text
+    else:
+        assert any("No model card yet" in w.value for w in at.tabs[2].warning)
+
+
+def _csv(rows: list[dict[str, str]]) -> bytes:
+    return pd.DataFrame(rows).to_csv(index=False).encode()
+
+
+@needs_model
+def test_scan_csv_accounts_for_every_row_and_offers_downloads() -> None:
+    data = (
+        _csv([{"text": EN_SCAM}, {"text": "Dental receptionist, Oak Street clinic, $20/hr."}])
+        + b"too,many,fields\n"
+        + b'""\n'
+    )
+    at = start()
+    at.file_uploader(key="upload").set_value(("ads.csv", data, "text/csv")).run()
+    assert not at.exception
+    results = at.tabs[1].dataframe[0].value
+    assert sorted(results["line"]) == [2, 3, 4, 5]
+    by_line = results.set_index("line")
+    assert by_line.loc[2, "risk"] == "high"
+    assert by_line.loc[3, "risk"] in ("low", "medium")
+    assert "expected 1 fields, found 3" in by_line.loc[4, "error"]
+    assert by_line.loc[5, "error"]  # an empty ad: reported, not dropped
+    assert any("2 could not be scored" in w.value for w in at.tabs[1].warning)
+    errors_table = at.tabs[1].dataframe[-1].value
+    assert sorted(errors_table["line"]) == [4, 5]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == [f"Download results as {f}" for f in ("CSV", "JSONL", "Parquet")]
+
+
+@needs_model
+def test_scan_jsonl_reports_malformed_lines_and_filters_by_risk() -> None:
+    lines = [
+        json.dumps({"text": EN_SCAM}),
+        "{not json",
+        json.dumps(["a", "list"]),
+        json.dumps({"title": "Dental receptionist", "description": "Oak Street clinic, $20/hr"}),
+        json.dumps({"text": ""}),
+    ]
+    at = start()
+    at.file_uploader(key="upload").set_value(("ads.jsonl", "\n".join(lines).encode(), "x")).run()
+    assert not at.exception
+    results = at.tabs[1].dataframe[0].value
+    assert sorted(results["line"]) == [1, 2, 3, 4, 5]
+    errors = dict(zip(results["line"], results["error"], strict=True))
+    assert "not valid JSON" in errors[2] and "not a JSON object" in errors[3]
+    assert "empty" in errors[5] or "no text" in errors[5]
+    at.multiselect(key="risk_filter").set_value(["high"]).run()
+    shown = at.tabs[1].dataframe[0].value
+    assert list(shown["line"]) == [1]
+
+
+@needs_model
+def test_scan_parquet_and_bad_files() -> None:
+    buf = io.BytesIO()
+    pd.DataFrame({"text": [EN_SCAM, "Nurse, city hospital, STR required."]}).to_parquet(buf)
+    at = start()
+    at.file_uploader(key="upload").set_value(("ads.parquet", buf.getvalue(), "x")).run()
+    assert not at.exception
+    assert len(at.tabs[1].dataframe[0].value) == 2
+    at.file_uploader(key="upload").set_value(("ads.parquet", b"not parquet", "x")).run()
+    assert not at.exception and "could not be read" in at.tabs[1].error[0].value
+    at.file_uploader(key="upload").set_value(("ads.csv", b"name,age\nx,1\n", "text/csv")).run()
+    assert not at.exception and "no column to score" in at.tabs[1].error[0].value
+    bad_bytes = b"text\n\xff\xfe bad bytes\nDental receptionist, Oak Street, $20/hr\n"
+    at.file_uploader(key="upload").set_value(("ads.csv", bad_bytes, "text/csv")).run()
+    assert not at.exception
+    results = at.tabs[1].dataframe[0].value
+    errors = dict(zip(results["line"], results["error"], strict=True))
+    assert "not UTF-8" in errors[2] and pd.isna(errors[3])
