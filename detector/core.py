@@ -229,7 +229,9 @@ class Detector:
                 comb = getattr(self.model, f"combiner_{ad.mode}_")
                 r = row_in_mode[ad.mode]
                 terms = term_contributions(
-                    pipe, frames[ad.mode].iloc[r : r + 1], scale=float(comb.coef_[0, 0])
+                    pipe,
+                    frames[ad.mode].iloc[r : r + 1],
+                    scales=(float(comb.coef_[0, 0]), float(comb.coef_[0, 1])),
                 )
             row_in_mode[ad.mode] += 1
             out.append(

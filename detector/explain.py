@@ -23,7 +23,7 @@ def _names(pipe: Pipeline) -> np.ndarray:
 
 
 def term_contributions(
-    pipe: Pipeline, lex_row: pd.DataFrame, scale: float = 1.0, top: int = 10
+    pipe: Pipeline, lex_row: pd.DataFrame, scales: tuple[float, float] = (1.0, 1.0), top: int = 10
 ) -> list[TermContribution]:
     """The ``top`` terms of one ad by absolute contribution, largest first.
 
@@ -33,16 +33,15 @@ def term_contributions(
         A fitted lexical pipeline (``prep`` -> ``features`` -> ``svm``).
     lex_row : DataFrame
         One row of the columns the pipeline reads.
-    scale : float
-        The combiner's coefficient on the lexical score (log-odds per unit of SVM score).
+    scales : (float, float)
+        The combiner's coefficients on the two lexical scores (log-odds per unit of score).
     """
-    X = pipe[:-1].transform(lex_row).tocsr()
-    coef = pipe.named_steps["svm"].coef_.ravel()
-    row = X[0]
+    X = pipe[:-1].transform(lex_row)
+    row = pipe.named_steps["svm"].term_weights(X, scales)[0]
     idx = row.indices
     if idx.size == 0:
         return []
-    contrib = row.data * coef[idx] * scale
+    contrib = row.data
     names = _names(pipe)
     # The same word can appear in the joined text and in its own field: add those up.
     merged: dict[str, float] = {}

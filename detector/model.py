@@ -105,8 +105,56 @@ def _tfidf(**kw) -> TfidfVectorizer:
     )
 
 
+class TwoLinearScores(BaseEstimator, ClassifierMixin):
+    """Two linear views of the same TF-IDF matrix, returned as two decision columns.
+
+    * a linear SVM on the TF-IDF values;
+    * an NB-SVM (Wang & Manning 2012): a linear SVM on binary term presence scaled by each
+      term's log-count ratio between the classes, which favours rarer, class-specific terms.
+
+    Under the grouped protocol the two together rank better than either (PR-AUC 0.875 vs
+    0.866 and 0.863 in our runs); the combiner learns how to weigh them. Learned state is
+    plain arrays, so it persists.
+    """
+
+    def __init__(self, C: float = 1.0, nb_C: float = 0.005, nb_alpha: float = 1.0) -> None:
+        self.C = C
+        self.nb_C = nb_C
+        self.nb_alpha = nb_alpha
+
+    def fit(self, X: sparse.spmatrix, y: Sequence[int]) -> TwoLinearScores:
+        y = np.asarray(y)
+        X = sparse.csr_matrix(X)
+        B = (X > 0).astype(np.float32)
+        pos = self.nb_alpha + np.asarray(B[y == 1].sum(axis=0)).ravel()
+        neg = self.nb_alpha + np.asarray(B[y == 0].sum(axis=0)).ravel()
+        self.ratio_ = np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float32)
+        self.svm_ = LinearSVC(C=self.C).fit(X, y)
+        self.nb_ = LinearSVC(C=self.nb_C).fit(B.multiply(self.ratio_).tocsr(), y)
+        self.classes_ = self.svm_.classes_
+        return self
+
+    def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
+        X = sparse.csr_matrix(X)
+        B = (X > 0).astype(np.float32)
+        return np.column_stack(
+            [
+                self.svm_.decision_function(X),
+                self.nb_.decision_function(B.multiply(self.ratio_).tocsr()),
+            ]
+        )
+
+    def term_weights(self, X: sparse.spmatrix, scales: Sequence[float]) -> sparse.csr_matrix:
+        """Per-term contributions of each row to ``scales[0]*svm + scales[1]*nb`` scores."""
+        X = sparse.csr_matrix(X)
+        B = (X > 0).astype(np.float32)
+        svm_part = X.multiply(self.svm_.coef_.ravel() * scales[0])
+        nb_part = B.multiply(self.ratio_ * self.nb_.coef_.ravel() * scales[1])
+        return sparse.csr_matrix(svm_part + nb_part)
+
+
 def build_lexical(mode: str, C: float = 1.0) -> Pipeline:
-    """The lexical part for one mode: TF-IDF features -> linear SVM."""
+    """The lexical part for one mode: TF-IDF features -> two linear scores."""
     if mode == "paste":
         feats = ColumnTransformer([("text", _tfidf(), "text")])
     elif mode == "fields":
@@ -115,7 +163,7 @@ def build_lexical(mode: str, C: float = 1.0) -> Pipeline:
         )
     else:
         raise ValueError(f"unknown mode {mode!r}")
-    return Pipeline([("prep", LexicalPrep()), ("features", feats), ("svm", LinearSVC(C=C))])
+    return Pipeline([("prep", LexicalPrep()), ("features", feats), ("svm", TwoLinearScores(C=C))])
 
 
 def lexical_frame(frame: pd.DataFrame, texts: Sequence[str]) -> pd.DataFrame:
@@ -195,7 +243,7 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         prepped = LexicalPrep().transform(lex)  # once, shared by every fold and mode
         for mode in ("paste", "fields"):
             base = build_lexical(mode, self.C)
-            oof = np.zeros(len(y))
+            oof = np.zeros((len(y), 2))
             for tr, te in folds:
                 m = clone(base[1:]).fit(prepped.iloc[tr], y[tr])
                 oof[te] = m.decision_function(prepped.iloc[te])
@@ -226,7 +274,8 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         return self
 
     def _combiner_input(self, score: np.ndarray, ind: np.ndarray) -> np.ndarray:
-        cols = [np.asarray(score, dtype=float)[:, None]]
+        score = np.asarray(score, dtype=float)
+        cols = [score[:, None] if score.ndim == 1 else score]
         if self.use_indicators:
             cols.append(ind)
         return np.hstack(cols)

@@ -1,0 +1,74 @@
+"""Benchmark of the Python API: model load time, single-ad latency, batch throughput.
+
+Ads are the labelled data's own (typical length about 2.6 KB), read at run time from
+../shared/data (never copied into the repo). Run: ``python benchmarks/bench_core.py``.
+
+Goals (issue #2): load <= 1 s, one ad <= 5 ms p50 after load, >= 3,000 ads/s in batch on
+2 cores. For scale it also times a bare word-unigram TfidfVectorizer.transform on the same ads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--single", type=int, default=300, help="ads timed one by one")
+    ap.add_argument("--batch", type=int, default=4000, help="ads in the batch test")
+    args = ap.parse_args()
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from detector import Detector
+    from detector.dataset import load_labelled
+    from detector.model import frame_texts
+
+    t0 = time.perf_counter()
+    det = Detector.load()
+    load_s = time.perf_counter() - t0
+
+    texts = frame_texts(load_labelled())
+    rng = np.random.default_rng(0)
+    pick = [texts[i] for i in rng.integers(0, len(texts), max(args.single, args.batch))]
+    mean_len = statistics.mean(len(t) for t in pick)
+
+    det.score(pick[0])  # warm caches (feature names, registry)
+    lat = []
+    for t in pick[: args.single]:
+        s = time.perf_counter()
+        det.score(t)
+        lat.append((time.perf_counter() - s) * 1000)
+    lat.sort()
+    p50 = lat[len(lat) // 2]
+    p95 = lat[int(len(lat) * 0.95)]
+
+    batch = pick[: args.batch]
+    s = time.perf_counter()
+    det.score_many(batch)
+    batch_s = time.perf_counter() - s
+
+    vec = TfidfVectorizer().fit(texts)
+    s = time.perf_counter()
+    vec.transform(batch)
+    tfidf_s = time.perf_counter() - s
+
+    print(f"cores available            {os.cpu_count()}")
+    print(f"mean ad length             {mean_len:,.0f} chars")
+    print(f"model load                 {load_s:.2f} s      (goal <= 1 s)")
+    print(f"single ad, score()         p50 {p50:.1f} ms, p95 {p95:.1f} ms (goal p50 <= 5 ms)")
+    print(
+        f"batch, score_many()        {len(batch) / batch_s:,.0f} ads/s on one process "
+        f"({batch_s:.2f} s for {len(batch)})"
+    )
+    print(f"bare word TF-IDF transform {len(batch) / tfidf_s:,.0f} ads/s (the floor)")
+    print(f"ratio batch/TF-IDF time    {batch_s / tfidf_s:.1f}")
+
+
+if __name__ == "__main__":
+    main()
