@@ -1,0 +1,153 @@
+"""Ad networks: shared identifiers and near-duplicate templates, hubs kept from merging all."""
+
+from __future__ import annotations
+
+from functools import cache
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detector.network import ClusterCollector, band_keys, cluster, network_risk
+
+FOOTER = "email:careers@bigboard.example"
+HOTLINE = "phone:+622150001234"
+
+
+def _words(rng: np.random.Generator, n: int) -> list[str]:
+    return [f"w{int(x)}" for x in rng.integers(0, 20_000, n)]
+
+
+@cache
+def _board(seed: int = 7) -> tuple[pd.DataFrame, np.ndarray]:
+    """Background ads (unique text and phone, a board footer everywhere, a big employer's
+    hotline on 30%) plus planted networks; returns the frame and the true network per row."""
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, object]] = []
+    truth: list[int] = []
+    for i in range(3000):
+        contacts = [FOOTER, f"phone:+6281{i:08d}"]
+        if rng.random() < 0.3:
+            contacts.append(HOTLINE)
+        rows.append(
+            {
+                "title": f"role {i}",
+                "description": " ".join(_words(rng, 50)),
+                "company": f"company {i % 700}",
+                "location": f"city {i % 40}",
+                "contacts": ";".join(contacts),
+            }
+        )
+        truth.append(-1)
+    for net in range(25):
+        template = _words(rng, 60)
+        wa = f"whatsapp:+62899{net:07d}"
+        for m in range(int(rng.integers(4, 13))):
+            use_contact = m == 0 or rng.random() < 0.6
+            use_template = m == 0 or not use_contact or rng.random() < 0.5
+            if use_template:
+                words = list(template)
+                words[int(rng.integers(0, 60))] = "changed"  # a repost with a small edit
+            else:
+                words = _words(rng, 50)
+            contacts = [FOOTER] + ([wa] if use_contact else [f"phone:+6287{net:03d}{m:05d}"])
+            rows.append(
+                {
+                    "title": f"net {net} job {m}",
+                    "description": " ".join(words),
+                    "company": f"front {net}-{m}",
+                    "location": "Phnom Penh",
+                    "contacts": ";".join(contacts),
+                }
+            )
+            truth.append(net)
+    frame = pd.DataFrame(rows)
+    frame["scam_probability"] = np.where(np.array(truth) >= 0, 0.8, 0.05)
+    frame["risk"] = np.where(np.array(truth) >= 0, "high", "low")
+    frame["categories"] = np.where(np.array(truth) >= 0, "fees;destination", "")
+    frame["line"] = np.arange(2, len(frame) + 2)
+    order = rng.permutation(len(frame))  # interleave, so nothing depends on row order
+    return frame.iloc[order].reset_index(drop=True), np.array(truth)[order]
+
+
+def _pair_scores(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    def pairs(labels: np.ndarray) -> set[tuple[int, int]]:
+        groups: dict[int, list[int]] = {}
+        for i, c in enumerate(labels.tolist()):
+            if c >= 0:
+                groups.setdefault(c, []).append(i)
+        return {p for g in groups.values() for p in combinations(g, 2)}
+
+    p, t = pairs(pred), pairs(truth)
+    return len(p & t) / max(len(p), 1), len(p & t) / max(len(t), 1)
+
+
+def test_planted_networks_are_found() -> None:
+    frame, truth = _board()
+    rows, table = cluster(frame.copy())
+    precision, recall = _pair_scores(rows["cluster_id"].to_numpy(), truth)
+    assert precision >= 0.95 and recall >= 0.95, (precision, recall)
+    assert len(table) == 25
+    assert (rows.loc[truth < 0, "cluster_id"] == -1).mean() > 0.99
+    big = table.iloc[0]
+    assert big["size"] == table["size"].max() and big["n_companies"] == big["size"]
+    assert big["network_risk"] == "high" and big["n_locations"] == 1
+    assert set(table["linked_by"]) <= {"identifier", "text", "identifier;text"}
+    assert table["shared_identifiers"].str.startswith("whatsapp:+62899").all()
+    # Every clustered row carries its cluster's risk; unclustered rows carry none.
+    assert rows.loc[rows["cluster_id"] >= 0, "network_risk"].notna().all()
+    assert rows.loc[rows["cluster_id"] < 0, "network_risk"].isna().all()
+
+
+def test_common_identifiers_do_not_merge_everything() -> None:
+    frame, truth = _board()
+    rows, table = cluster(frame)
+    assert table["size"].max() <= 12
+    assert set(table.attrs["hubs"]) == {FOOTER, HOTLINE}
+    assert FOOTER not in ";".join(table["shared_identifiers"])
+    # Without the hub rule the footer chains the whole board into one cluster.
+    merged, _ = cluster(frame, hub_share=1.0, min_hub_rows=10**9)
+    assert (merged["cluster_id"] == 0).all()
+
+
+def test_collector_in_chunks_equals_one_frame() -> None:
+    frame, _ = _board(seed=3)
+    whole, _ = cluster(frame)
+    col = ClusterCollector()
+    for start in range(0, len(frame), 500):
+        col.add(frame.iloc[start : start + 500])
+    labels, _ = col.result()
+    assert (labels == whole["cluster_id"].to_numpy()).all()
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "linked"),
+    [
+        ("apply now " * 10, "apply now " * 10, True),
+        (" ".join(f"t{i}" for i in range(40)), " ".join(f"t{i}" for i in range(40)) + " wa 0812", True),
+        (" ".join(f"t{i}" for i in range(40)), " ".join(f"u{i}" for i in range(40)), False),
+    ],
+)  # fmt: skip
+def test_band_keys_link_near_duplicates(a: str, b: str, linked: bool) -> None:
+    ka, kb = band_keys(a), band_keys(b)
+    assert ka is not None and kb is not None
+    assert bool((ka == kb).any()) is linked
+    assert band_keys("too short") is None
+
+
+@pytest.mark.parametrize(
+    ("risks", "size", "companies", "shared", "expected"),
+    [
+        (["low", "low"], 2, 1, True, "low"),
+        (["low", "medium"], 2, 1, True, "medium"),
+        (["low", "medium", "low"], 3, 3, True, "high"),  # one number, three "employers"
+        (["low", "low", "low"], 3, 3, False, "low"),  # text-only link: no fronting pattern
+        (["high"] * 6, 6, 1, False, "high"),
+    ],
+)
+def test_network_risk(
+    risks: list[str], size: int, companies: int, shared: bool, expected: str
+) -> None:
+    probs = np.full(size, 0.1)
+    assert network_risk(risks, probs, size, companies, shared, not shared) == expected
