@@ -58,13 +58,16 @@ def run_scan(board: Path, out: Path, workers: int, max_seconds: float | None) ->
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     parent = psutil.Process(proc.pid)
-    peak = 0
+    peak = peak_rss = 0
     interrupted = False
     while proc.poll() is None:
         try:
             procs = [parent, *parent.children(recursive=True)]
-            rss = sum(p.memory_info().rss for p in procs if p.is_running())
+            # PSS: pages shared by the forked workers (the model) are counted once overall,
+            # not once per process as summed RSS would.
+            rss = sum(p.memory_full_info().pss for p in procs if p.is_running())
             peak = max(peak, rss)
+            peak_rss = max(peak_rss, sum(p.memory_info().rss for p in procs))
         except psutil.Error:
             pass
         if max_seconds and not interrupted and time.perf_counter() - t0 > max_seconds:
@@ -80,7 +83,13 @@ def run_scan(board: Path, out: Path, workers: int, max_seconds: float | None) ->
             break
     if summary is None:
         raise SystemExit(f"scan failed (exit {proc.returncode}):\n{err}")
-    return {"wall": wall, "peak_rss": peak, "summary": summary, "exit": proc.returncode}
+    return {
+        "wall": wall,
+        "peak_pss": peak,
+        "peak_rss": peak_rss,
+        "summary": summary,
+        "exit": proc.returncode,
+    }
 
 
 def tfidf_seconds(board: Path, limit_rows: int | None = None) -> tuple[float, int]:
@@ -114,7 +123,8 @@ def main() -> None:
         "wall_seconds": round(r["wall"], 1),
         "ads_per_second_end_to_end": round(rows_done / r["wall"], 1),
         "ads_per_second_scan_loop": s["rows_per_second"],
-        "peak_rss_mb_process_tree": round(r["peak_rss"] / 2**20, 1),
+        "peak_pss_mb_process_tree": round(r["peak_pss"] / 2**20, 1),
+        "peak_rss_mb_summed_process_tree": round(r["peak_rss"] / 2**20, 1),
         "risk": s["risk"],
         "rows_error": s["rows_error"],
     }
