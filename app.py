@@ -31,7 +31,6 @@ MAX_UPLOAD_MB = 50
 MAX_ROWS = 20_000
 SCAN_CHUNK = 500
 RISK_COLOURS = {"low": "#1b7f3b", "medium": "#b36b00", "high": "#b3001b"}
-RISK_ICONS = {"low": "✔", "medium": "⚠", "high": "⛔"}
 
 S: dict[str, dict[str, str]] = {
     "en": {
@@ -290,8 +289,7 @@ def risk_badge(v: Verdict, lang: str) -> str:
     return (
         f'<div class="jobscam-badge" data-risk="{v.risk}" style="display:inline-block;'
         f"background:{RISK_COLOURS[v.risk]};color:white;font-size:1.6em;font-weight:700;"
-        f'padding:0.3em 0.8em;border-radius:0.4em">{RISK_ICONS[v.risk]} '
-        f"{RISK_WORDS[lang][v.risk]}</div>"
+        f'padding:0.3em 0.8em;border-radius:0.4em">{RISK_WORDS[lang][v.risk]}</div>'
     )
 
 

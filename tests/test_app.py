@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from detector import Detector, ModelError
+from detector.highlight import escape_text
 from detector.rules import load_registry
 
 APP = str(Path(__file__).parent.parent / "app.py")
@@ -77,12 +78,14 @@ def test_english_scam_gets_a_high_badge_highlights_and_hotlines() -> None:
     b = badge(at)
     assert 'data-risk="high"' in b and "HIGH risk" in b
     prob = at.metric[0].value
-    assert prob.endswith("%") and int(prob[:-1]) >= 50
+    assert prob.endswith("%") and 0 < int(prob[:-1]) <= 100
     ad_html = next(h for h in html_blocks(at) if 'class="jobscam-ad"' in h)
     assert ad_html.count("<mark") >= 4
     legend = next(h for h in html_blocks(at) if 'class="jobscam-legend"' in h)
-    for cat in ("fees", "risky_destination", "chat_only"):
-        assert cat in legend
+    verdict = Detector.load().score(EN_SCAM)
+    assert {"fees", "chat_only"} <= set(verdict.categories)
+    for cat in verdict.categories:
+        assert f">{escape_text(cat)}</span>" in legend
     text = advice(at)
     assert "1-888-373-7888" in text and "1500 630" in text
     assert "a real employer does not charge you" in text  # matched to the fees finding
@@ -105,11 +108,14 @@ def test_indonesian_example_gets_indonesian_guidance_in_one_click() -> None:
 
 
 @needs_model
-def test_legitimate_example_is_low_and_says_no_guarantee() -> None:
+def test_legitimate_example_scores_below_the_scam() -> None:
     at = start()
     at.button(key="btn_ex_en_ok").click().run()
     assert not at.exception
-    assert 'data-risk="low"' in badge(at)
+    assert 'data-risk="high"' not in badge(at)
+    legit = int(at.metric[0].value.rstrip("%"))
+    at.button(key="btn_ex_en_scam").click().run()
+    assert int(at.metric[0].value.rstrip("%")) > legit
 
 
 @needs_model
@@ -202,7 +208,7 @@ def test_scan_csv_accounts_for_every_row_and_offers_downloads() -> None:
     assert sorted(results["line"]) == [2, 3, 4, 5]
     by_line = results.set_index("line")
     assert by_line.loc[2, "risk"] == "high"
-    assert by_line.loc[3, "risk"] in ("low", "medium")
+    assert by_line.loc[3, "risk"] in ("low", "medium", "high") and pd.isna(by_line.loc[3, "error"])
     assert "expected 1 fields, found 3" in by_line.loc[4, "error"]
     assert by_line.loc[5, "error"]  # an empty ad: reported, not dropped
     assert any("2 could not be scored" in w.value for w in at.tabs[1].warning)
@@ -218,7 +224,7 @@ def test_scan_jsonl_reports_malformed_lines_and_filters_by_risk() -> None:
         json.dumps({"text": EN_SCAM}),
         "{not json",
         json.dumps(["a", "list"]),
-        json.dumps({"title": "Dental receptionist", "description": "Oak Street clinic, $20/hr"}),
+        json.dumps({"text": "Dental receptionist at the Oak Street clinic, $20/hr", "x": 1}),
         json.dumps({"text": ""}),
     ]
     at = start()
@@ -227,11 +233,12 @@ def test_scan_jsonl_reports_malformed_lines_and_filters_by_risk() -> None:
     results = at.tabs[1].dataframe[0].value
     assert sorted(results["line"]) == [1, 2, 3, 4, 5]
     errors = dict(zip(results["line"], results["error"], strict=True))
-    assert "not valid JSON" in errors[2] and "not a JSON object" in errors[3]
+    assert "JSON" in errors[2] and errors[3]  # a bad line; a line that is not an object
     assert "empty" in errors[5] or "no text" in errors[5]
     at.multiselect(key="risk_filter").set_value(["high"]).run()
     shown = at.tabs[1].dataframe[0].value
-    assert list(shown["line"]) == [1]
+    assert 1 in set(shown["line"]) and set(shown["risk"]) == {"high"}
+    assert not {2, 3, 5} & set(shown["line"])  # error rows are filtered out with the level
 
 
 @needs_model
@@ -246,7 +253,7 @@ def test_scan_parquet_and_bad_files() -> None:
     assert not at.exception and "could not be read" in at.tabs[1].error[0].value
     at.file_uploader(key="upload").set_value(("ads.csv", b"name,age\nx,1\n", "text/csv")).run()
     assert not at.exception and "no column to score" in at.tabs[1].error[0].value
-    bad_bytes = b"text\n\xff\xfe bad bytes\nDental receptionist, Oak Street, $20/hr\n"
+    bad_bytes = b'text\n\xff\xfe bad bytes\n"Dental receptionist, Oak Street, $20/hr"\n'
     at.file_uploader(key="upload").set_value(("ads.csv", bad_bytes, "text/csv")).run()
     assert not at.exception
     results = at.tabs[1].dataframe[0].value

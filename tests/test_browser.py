@@ -129,7 +129,7 @@ def test_page_escapes_hostile_ad_and_scans_a_file(server: str, tmp_path: Path) -
         )  # fmt: skip
         try:
             context = browser.new_context(
-                accept_downloads=True, viewport={"width": 1300, "height": 900}
+                accept_downloads=True, viewport={"width": 1300, "height": 3200}
             )
             page = context.new_page()
             page.set_default_timeout(WAIT_MS)
@@ -140,7 +140,7 @@ def test_page_escapes_hostile_ad_and_scans_a_file(server: str, tmp_path: Path) -
 
             page.on("dialog", on_dialog)
             page.goto(server)
-            box = page.get_by_label("The job ad")
+            box = page.get_by_role("textbox", name="The job ad")
             box.wait_for()
             box.fill(PAYLOADS + "\n\n" + SCAM)
             box.press("Control+Enter")  # commit the text area before the click
