@@ -56,7 +56,15 @@ def run_scan(board: Path, out: Path, workers: int, max_seconds: float | None) ->
     cmd = [sys.executable, "-m", "detector", "scan", str(board), "-o", str(out), "-q", "--json"]
     cmd += ["--workers", str(workers), "--fail-on", "high"]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell's background job ignores SIGINT, and Python keeps ignoring it: restore it
+        # so --max-seconds delivers a real Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     parent = psutil.Process(proc.pid)
     peak = peak_rss = 0
     interrupted = False
