@@ -18,7 +18,7 @@ import pandas as pd
 
 from .explain import term_contributions
 from .features import indicator_vector
-from .model import JobScamModel, Thresholds, lexical_frame
+from .model import JobScamModel, Thresholds
 from .persistence import ModelError, load_model
 from .rules import Analysis, load_registry
 from .schema import META_FIELDS, TEXT_FIELDS, Ad, AdError, Verdict
@@ -79,6 +79,18 @@ def risk_band(p: float, thresholds: Thresholds, language: str) -> str:
     if risk == "low" and language not in RULE_LANGUAGES and language != "und":
         return "medium"  # never a confident "low" for text nothing here can read
     return risk
+
+
+def _row_ad(record: Mapping[str, Any], col: str | None) -> Ad:
+    """The ad of one frame row: the text column's cell, or the row's field columns."""
+    if col is None:
+        return Ad.from_input(record)
+    value = record[col]
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        raise AdError(f"no text in column {col!r} (the ad is empty)")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)  # a number in a text column is still text to score
+    return Ad.from_input(value)
 
 
 class Detector:
@@ -150,7 +162,7 @@ class Detector:
         )
         for rec in records:
             try:
-                ads.append(Ad.from_input(rec[col] if col is not None else rec))
+                ads.append(_row_ad(rec, col))
                 errors.append(None)
             except AdError as exc:
                 ads.append(None)
@@ -204,18 +216,17 @@ class Detector:
         p_model = np.zeros(len(ads))
         p_ind = self.model.indicator_.predict_proba(ind)[:, 1]
         modes = np.array([a.mode for a in ads])
-        frames: dict[str, pd.DataFrame] = {}
+        matrices: dict[str, Any] = {}
         for mode in ("paste", "fields"):
             idx = np.flatnonzero(modes == mode)
             if idx.size == 0:
                 continue
-            fr = pd.DataFrame([ads[i].fields for i in idx])
-            lex = lexical_frame(fr, [texts[i] for i in idx])
-            frames[mode] = lex
-            parts = self.model.predict_parts(fr, mode, texts=[texts[i] for i in idx], ind=ind[idx])
-            p_model[idx] = parts["model"]
+            rows = [{**ads[i].fields, **ads[i].meta} for i in idx] if mode == "fields" else None
+            X = self.model.lexical_matrix(mode, [texts[i] for i in idx], rows)
+            matrices[mode] = X
+            p_model[idx] = self.model.parts_from_matrix(mode, X, ind[idx], rows)["model"]
         out = []
-        row_in_mode = {m: 0 for m in frames}
+        row_in_mode = {m: 0 for m in matrices}
         for i, (ad, an) in enumerate(zip(ads, analyses, strict=True)):
             lang = an.language
             p_exp = expert_probability(an)
@@ -230,7 +241,7 @@ class Detector:
                 r = row_in_mode[ad.mode]
                 terms = term_contributions(
                     pipe,
-                    frames[ad.mode].iloc[r : r + 1],
+                    matrices[ad.mode][r : r + 1],
                     scales=(float(comb.coef_[0, 0]), float(comb.coef_[0, 1])),
                 )
             row_in_mode[ad.mode] += 1

@@ -737,24 +737,31 @@ def detect_language(text: str | Normalized) -> str:
     n, en, id_, ms, id_only = _count(t.data[:_LANG_SLICE])
     if n < 2:
         return "und"
-    if ms >= 2 and ms > id_only and ms + id_ >= 3 and ms + id_ > en:
-        return "ms"
-    if id_ >= 2 and id_ >= 1.5 * en:
-        return "id"
-    if en >= 3 and en >= 2 * id_:
-        return "en"
-    if n < 3 and en + id_ == 0:
-        return "und"
     original = norm.original[:600]
+    # English and Indonesian are written in plain Latin letters. Text with many other letters
+    # (Vietnamese diacritics, Thai, Arabic, ...) goes to the statistical model: once folded
+    # to ASCII, Vietnamese "hấp dẫn" reads as Indonesian "hap dan".
+    letters = [c for c in original if c.isalpha()]
+    other_script = bool(letters) and sum(not c.isascii() for c in letters) > 0.05 * len(letters)
+    if not other_script:
+        if ms >= 2 and ms > id_only and ms + id_ >= 3 and ms + id_ > en:
+            return "ms"
+        if id_ >= 2 and id_ >= 1.5 * en:
+            return "id"
+        if en >= 3 and en >= 2 * id_:
+            return "en"
+        if n < 3 and en + id_ == 0:
+            return "und"
     lang, prob = _langid().classify(original)
     if lang in ("ms", "jv", "su", "tl", "ace", "min") and id_ > 0 and id_ >= ms:
         return "id"
     if lang in ("en", "id"):
         return lang
-    if id_ > en and id_ >= 1:
-        return "id"
-    if en > id_ and en >= 2:
-        return "en"
-    if prob < 0.6 or n < 4:
+    if not other_script:
+        if id_ > en and id_ >= 1:
+            return "id"
+        if en > id_ and en >= 2:
+            return "en"
+    if prob < 0.6 or (n < 4 and not other_script):  # scripts without spaces have few "words"
         return "und"
     return lang

@@ -148,11 +148,11 @@ def test_score_frame_keeps_rows_in_order_and_reports_errors(detector: Detector) 
     assert len(out) == len(df)
     for col in ("scam_probability", "risk", "findings", "language", "error", "categories"):
         assert col in out.columns
-    assert out.loc[0, "risk"] == "high" and out.loc[0, "error"] is None
+    assert out.loc[0, "risk"] == "high" and pd.isna(out.loc[0, "error"])
     assert "empty" in out.loc[1, "error"]
     assert out.loc[2, "risk"] == "low"
     assert "no text" in out.loc[3, "error"] or "empty" in out.loc[3, "error"]
-    assert out.loc[4, "error"] is None  # a number is text "123": scored, not crashed
+    assert pd.isna(out.loc[4, "error"])  # a number is text "123": scored, not crashed
     assert "limit" in out.loc[5, "error"]
     assert math.isnan(out.loc[1, "scam_probability"])
     findings = json.loads(out.loc[0, "findings"])
