@@ -316,3 +316,28 @@ def cluster(
     out["network_risk"] = [risk_of.get(int(c)) for c in labels]
     table.attrs["hubs"] = dict(col.hubs)
     return out, table
+
+
+def text_links(
+    frame: pd.DataFrame,
+    *,
+    text_column: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+) -> list[tuple[int, int]]:
+    """Near-duplicate text links among ``frame``'s rows, as pairs of row positions.
+
+    The links ``cluster`` makes by text (each row to the first row sharing one of its LSH
+    band keys), for drawing a cluster's graph; identifier links come from ``contacts``.
+    """
+    col = ClusterCollector(text_column=text_column, column_map=column_map)
+    col.add(frame)
+    first: dict[tuple[int, int], int] = {}
+    pairs: set[tuple[int, int]] = set()
+    for r, keys in enumerate(col._bands):
+        if keys is None:
+            continue
+        for b, k in enumerate(keys.tolist()):
+            a = first.setdefault((b, k), r)
+            if a != r:
+                pairs.add((a, r))
+    return sorted(pairs)
