@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import streamlit as st
 
-from detector import AdError, Detector, ModelError
+from detector import AdError, Detector, ModelError, network
 from detector import scan as scanmod
 from detector.highlight import highlight_html, legend_html
 from detector.persistence import model_dir, read_manifest
@@ -30,6 +30,10 @@ MAX_PASTE_CHARS = 100_000
 MAX_UPLOAD_MB = 50
 MAX_ROWS = 20_000
 SCAN_CHUNK = 500
+#: Most nodes drawn in a cluster's graph (ads first, then identifiers).
+MAX_GRAPH_NODES = 60
+#: Longest label in the graph, in characters.
+MAX_LABEL = 40
 RISK_COLOURS = {"low": "#1b7f3b", "medium": "#b36b00", "high": "#b3001b"}
 
 S: dict[str, dict[str, str]] = {
@@ -40,6 +44,7 @@ S: dict[str, dict[str, str]] = {
         "lang": "Language / Bahasa",
         "tab_check": "Check an ad",
         "tab_scan": "Scan a file",
+        "tab_net": "Networks",
         "tab_model": "Model",
         "examples": "Try an example:",
         "ex_en_scam": "English: overseas 'customer service'",
@@ -99,6 +104,25 @@ S: dict[str, dict[str, str]] = {
         "errors": "Rows that could not be scored",
         "download": "Download results as {fmt}",
         "error_level": "error",
+        "clusters": "Networks found: {n:,} cluster(s) of linked ads",
+        "clusters_help": "Ads linked by a shared phone, WhatsApp, e-mail or link, or by "
+        "near-identical text. One contact behind several company names is a warning sign. "
+        "Open the 'Networks' tab to see each cluster.",
+        "no_clusters": "No networks: no two ads share a contact or near-identical text.",
+        "hubs": "Contacts on very many ads (not used to link, e.g. a job board's footer): {ids}",
+        "net_none": "No file has been scanned yet. Upload a file in the 'Scan a file' tab; "
+        "the networks of linked ads found in it are shown here.",
+        "net_intro": "{file}: {n:,} cluster(s) among its {rows:,} ads. Click a column header "
+        "to sort.",
+        "net_pick": "Cluster to look at",
+        "net_option": "#{id}: {size} ads, {risk}, {ids}",
+        "net_ads": "Ads in this cluster ({n:,})",
+        "net_graph": "How the ads are linked",
+        "net_graph_help": "Ovals are ads (colour = risk), boxes are contacts; a line means the "
+        "ad uses that contact, a dashed line means near-identical text.",
+        "net_truncated": "The graph shows {shown} of {total} nodes (limit {max}); every ad is "
+        "in the table above.",
+        "similar": "similar text",
         "card": "Model card",
         "no_card": "No model card yet: {path} does not exist. It is written by `jobscam evaluate`.",
         "manifest": "Model in use",
@@ -117,6 +141,7 @@ S: dict[str, dict[str, str]] = {
         "lang": "Language / Bahasa",
         "tab_check": "Periksa lowongan",
         "tab_scan": "Pindai berkas",
+        "tab_net": "Jaringan",
         "tab_model": "Model",
         "examples": "Coba contoh:",
         "ex_en_scam": "Inggris: 'customer service' luar negeri",
@@ -178,6 +203,27 @@ S: dict[str, dict[str, str]] = {
         "errors": "Baris yang tidak dapat dinilai",
         "download": "Unduh hasil sebagai {fmt}",
         "error_level": "galat",
+        "clusters": "Jaringan ditemukan: {n:,} kelompok lowongan yang saling terkait",
+        "clusters_help": "Lowongan yang terhubung karena nomor telepon, WhatsApp, e-mail atau "
+        "tautan yang sama, atau teks yang nyaris sama. Satu kontak di balik beberapa nama "
+        "perusahaan adalah tanda bahaya. Buka tab 'Jaringan' untuk melihat tiap kelompok.",
+        "no_clusters": "Tidak ada jaringan: tidak ada dua lowongan dengan kontak yang sama atau "
+        "teks yang nyaris sama.",
+        "hubs": "Kontak yang muncul di sangat banyak lowongan (tidak dipakai untuk menghubungkan, "
+        "mis. footer situs lowongan): {ids}",
+        "net_none": "Belum ada berkas yang dipindai. Unggah berkas di tab 'Pindai berkas'; "
+        "jaringan lowongan yang saling terkait di dalamnya ditampilkan di sini.",
+        "net_intro": "{file}: {n:,} kelompok di antara {rows:,} lowongannya. Klik judul kolom "
+        "untuk mengurutkan.",
+        "net_pick": "Kelompok yang dilihat",
+        "net_option": "#{id}: {size} lowongan, {risk}, {ids}",
+        "net_ads": "Lowongan dalam kelompok ini ({n:,})",
+        "net_graph": "Bagaimana lowongan saling terhubung",
+        "net_graph_help": "Oval adalah lowongan (warna = risiko), kotak adalah kontak; garis "
+        "berarti lowongan memakai kontak itu, garis putus-putus berarti teksnya nyaris sama.",
+        "net_truncated": "Grafik menampilkan {shown} dari {total} simpul (batas {max}); semua "
+        "lowongan ada di tabel di atas.",
+        "similar": "teks mirip",
         "card": "Kartu model",
         "no_card": "Belum ada kartu model: {path} tidak ada. Kartu ini ditulis oleh "
         "`jobscam evaluate`.",
@@ -481,6 +527,7 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
         t["upload"], type=["csv", "tsv", "jsonl", "ndjson", "json", "parquet", "pq"], key="upload"
     )
     if up is None:
+        st.session_state.pop("scan", None)  # the Networks tab shows the current file only
         return
     data = up.getvalue()
     if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
@@ -488,7 +535,7 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
         return
     key = (up.name, len(data), hash(data))
     cached = st.session_state.get("scan")
-    if cached is None or cached[0] != key:
+    if cached is None or cached["key"] != key:
         det = detector_or_error(t)
         if det is None:
             return
@@ -506,9 +553,10 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
         if out.empty:
             st.error(t["bad_file"].format(msg=t["no_rows"]))
             return
-        st.session_state["scan"] = (key, out)
+        out, clusters = network.cluster(out)
+        st.session_state["scan"] = {"key": key, "file": up.name, "rows": out, "clusters": clusters}
     else:
-        out = cached[1]
+        out, clusters = cached["rows"], cached["clusters"]
 
     n_bad = int(out["error"].notna().sum())
     (st.warning if n_bad else st.success)(t["scanned"].format(n=len(out), bad=n_bad))
@@ -531,7 +579,7 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
     st.markdown(f"**{t['results'].format(n=len(shown))}**")
     # The scanner numbers rows by input line (CSV, JSONL) or by row (Parquet).
     num = "line" if "line" in out.columns else "row"
-    inputs = [c for c in out.columns if c not in (*scanmod.RESULT_COLUMNS, num)]
+    inputs = [c for c in out.columns if c not in (*scanmod.RESULT_COLUMNS, *NET_COLUMNS, num)]
     view_cols = [
         num,
         "risk",
@@ -540,6 +588,7 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
         "contacts",
         "language",
         "error",
+        *NET_COLUMNS,
         *inputs[:4],
     ]
     view = shown[[c for c in dict.fromkeys(view_cols) if c in shown.columns]]
@@ -554,6 +603,7 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
         },
         key="results_table",
     )
+    show_clusters_summary(clusters, t)
     if n_bad:
         st.markdown(f"**{t['errors']}**")
         st.dataframe(
@@ -577,6 +627,218 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
             mime=mime,
             key=f"dl_{ext}",
         )
+
+
+# -------------------------------------------------------------------------- networks tab
+#: Columns ``network.cluster`` adds to each scored row.
+NET_COLUMNS = ("cluster_id", "network_risk")
+PROB_COLUMN = st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")
+
+
+def show_clusters_summary(clusters: pd.DataFrame, t: dict[str, str]) -> None:
+    """The scan tab's short clusters table (the Networks tab has the details)."""
+    if clusters.empty:
+        st.caption(t["no_clusters"])
+        return
+    st.markdown(f"**{t['clusters'].format(n=len(clusters))}**")
+    st.caption(t["clusters_help"])
+    cols = [
+        "cluster_id",
+        "size",
+        "shared_identifiers",
+        "n_companies",
+        "max_probability",
+        "network_risk",
+    ]
+    st.dataframe(
+        clusters[cols].head(20),
+        hide_index=True,
+        width="stretch",
+        column_config={"max_probability": PROB_COLUMN},
+        key="scan_clusters",
+    )
+    show_hubs(clusters, t)
+
+
+def show_hubs(clusters: pd.DataFrame, t: dict[str, str]) -> None:
+    hubs = clusters.attrs.get("hubs") or {}
+    if hubs:
+        top = sorted(hubs, key=lambda h: -hubs[h])[:5]
+        st.caption(t["hubs"].format(ids=", ".join(f"`{escape_md(h)}`" for h in top)))
+
+
+def first_words(text: object, limit: int = 80) -> str:
+    """One line of at most ``limit`` characters (whitespace collapsed)."""
+    s = " ".join(str(text).split()) if isinstance(text, str) else ""
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def ad_titles(rows: pd.DataFrame) -> tuple[list[str], list[str] | None]:
+    """Each row's title (or the first words of its text) and company (None: no such column)."""
+    cols = [c for c in rows.columns if c not in (*scanmod.RESULT_COLUMNS, *NET_COLUMNS)]
+    try:
+        m = scanmod.map_columns(cols)
+    except scanmod.ScanError:
+        m = {}
+    sources = [m[f] for f in ("title", "text", "description") if f in m]
+    titles = [
+        next((first_words(row[c]) for c in sources if first_words(row[c])), "")
+        for _, row in rows.iterrows()
+    ]
+    company = m.get("company_profile")
+    companies = None if company is None else [first_words(x, 60) for x in rows[company]]
+    return titles, companies
+
+
+def dot_str(text: object, limit: int = MAX_LABEL) -> str:
+    """A quoted DOT string for untrusted text: one line, printable, truncated, escaped."""
+    s = "".join(ch for ch in " ".join(str(text).split()) if ch.isprintable())
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def cluster_dot(
+    members: pd.DataFrame,
+    titles: list[str],
+    companies: list[str] | None,
+    links: list[tuple[int, int]],
+    hubs: set[str],
+    t: dict[str, str],
+) -> tuple[str, int, int]:
+    """DOT source of a cluster's graph; returns (dot, nodes drawn, nodes in the cluster).
+
+    Ads (ovals, coloured by risk) and the contacts they use (boxes), plus dashed links for
+    near-identical text. Node names are generated (a0, i0); untrusted text only appears in
+    quoted labels and tooltips, through ``dot_str``. Ads come first, then contacts shared
+    by several ads, then the rest, up to ``MAX_GRAPH_NODES``.
+    """
+    num = "line" if "line" in members.columns else "row"
+    ids_of = [
+        [x for x in dict.fromkeys(str(c).split(";")) if x and x not in hubs]
+        if isinstance(c, str)
+        else []
+        for c in members["contacts"]
+    ]
+    uses: dict[str, int] = {}
+    for ids in ids_of:
+        for i in ids:
+            uses[i] = uses.get(i, 0) + 1
+    total = len(members) + len(uses)
+    n_ads = min(len(members), MAX_GRAPH_NODES if not uses else MAX_GRAPH_NODES * 2 // 3)
+    shown_ads = range(n_ads)
+    seen: dict[str, int] = {}
+    for r in shown_ads:
+        for i in ids_of[r]:
+            seen[i] = seen.get(i, 0) + 1
+    ranked = sorted(seen, key=lambda i: (-seen[i], i))[: MAX_GRAPH_NODES - n_ads]
+    id_node = {i: f"i{k}" for k, i in enumerate(ranked)}
+    lines = [
+        "graph cluster {",
+        '  graph [rankdir=LR, overlap=false, fontname="Helvetica"];',
+        '  node [fontname="Helvetica", fontsize=10];',
+        '  edge [color="#555555"];',
+    ]
+    probs = pd.to_numeric(members["scam_probability"], errors="coerce").tolist()
+    risks = members["risk"].tolist()
+    nums = members[num].tolist() if num in members.columns else list(range(1, len(members) + 1))
+    for r in shown_ads:
+        risk = risks[r] if isinstance(risks[r], str) else None
+        colour = RISK_COLOURS.get(risk or "", "#777777")
+        p = "" if probs[r] != probs[r] else f" {probs[r]:.0%}"
+        label = dot_str(f"{num} {nums[r]}{p}: {titles[r]}")
+        tip = dot_str(titles[r] if companies is None else f"{titles[r]} ({companies[r]})", 200)
+        lines.append(
+            f"  a{r} [label={label}, tooltip={tip}, shape=ellipse, style=filled, "
+            f'fillcolor="{colour}", fontcolor="white"];'
+        )
+    for i, node in id_node.items():
+        pen = ", penwidth=2" if seen[i] > 1 else ""
+        lines.append(f"  {node} [label={dot_str(i)}, tooltip={dot_str(i, 200)}, shape=box{pen}];")
+    for r in shown_ads:
+        for i in ids_of[r]:
+            if i in id_node:
+                lines.append(f"  a{r} -- {id_node[i]};")
+    for a, b in links:
+        if a < n_ads and b < n_ads:
+            lines.append(
+                f"  a{a} -- a{b} [style=dashed, label={dot_str(t['similar'])}, fontsize=8];"
+            )
+    lines.append("}")
+    return "\n".join(lines), n_ads + len(id_node), total
+
+
+def networks_tab(t: dict[str, str], lang: str) -> None:
+    scan = st.session_state.get("scan")
+    if scan is None:
+        st.info(t["net_none"])
+        return
+    rows, clusters = scan["rows"], scan["clusters"]
+    if clusters.empty:
+        st.info(t["no_clusters"])
+        return
+    st.caption(
+        t["net_intro"].format(n=len(clusters), rows=len(rows), file=f"`{escape_md(scan['file'])}`")
+    )
+    view = clusters.drop(columns=["members"])
+    st.dataframe(
+        view,
+        hide_index=True,
+        width="stretch",
+        column_config={"max_probability": PROB_COLUMN, "mean_probability": PROB_COLUMN},
+        key="net_clusters",
+    )
+    show_hubs(clusters, t)
+    by_id = clusters.set_index("cluster_id")
+
+    def option(cid: int) -> str:
+        c = by_id.loc[cid]
+        ids = first_words(c["shared_identifiers"] or c["linked_by"], 60)
+        risk = RISK_WORDS[lang].get(c["network_risk"], c["network_risk"])
+        return t["net_option"].format(id=cid, size=c["size"], risk=risk, ids=ids)
+
+    cid = st.selectbox(
+        t["net_pick"], clusters["cluster_id"].tolist(), format_func=option, key="net_cluster"
+    )
+    if cid is None:
+        return
+    members = (
+        rows[rows["cluster_id"] == cid]
+        .sort_values("scam_probability", ascending=False, na_position="last")
+        .reset_index(drop=True)
+    )
+    titles, companies = ad_titles(members)
+    num = "line" if "line" in members.columns else "row"
+    table = pd.DataFrame(
+        {
+            num: members[num] if num in members.columns else range(1, len(members) + 1),
+            "title": titles,
+            "company": companies if companies is not None else [""] * len(members),
+            "risk": members["risk"],
+            "scam_probability": members["scam_probability"],
+            "categories": members["categories"],
+            "contacts": members["contacts"],
+        }
+    )
+    if companies is None:
+        table = table.drop(columns=["company"])
+    st.markdown(f"**{t['net_ads'].format(n=len(members))}**")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={"scam_probability": PROB_COLUMN},
+        key="net_ads",
+    )
+    st.markdown(f"**{t['net_graph']}**")
+    st.caption(t["net_graph_help"])
+    hubs = set(clusters.attrs.get("hubs") or {})
+    dot, shown, total = cluster_dot(
+        members, titles, companies, network.text_links(members), hubs, t
+    )
+    if shown < total:
+        st.caption(t["net_truncated"].format(shown=shown, total=total, max=MAX_GRAPH_NODES))
+    st.graphviz_chart(dot, width="stretch")
 
 
 # ----------------------------------------------------------------------------- model tab
@@ -663,11 +925,15 @@ def main() -> None:
     )
     t = S[lang]
     st.title(t["title"])
-    check, scan, model = st.tabs([t["tab_check"], t["tab_scan"], t["tab_model"]])
+    check, scan, nets, model = st.tabs(
+        [t["tab_check"], t["tab_scan"], t["tab_net"], t["tab_model"]]
+    )
     with check:
         check_tab(t, lang)
     with scan:
         scan_tab(t, lang)
+    with nets:  # after the scan tab: it shows the clusters of the file scanned there
+        networks_tab(t, lang)
     with model:
         model_tab(t, lang)
     st.divider()

@@ -158,10 +158,10 @@ def test_huge_input_gives_a_friendly_message() -> None:
 
 def test_whole_page_switches_to_indonesian() -> None:
     at = start()
-    assert [t.label for t in at.tabs] == ["Check an ad", "Scan a file", "Model"]
+    assert [t.label for t in at.tabs] == ["Check an ad", "Scan a file", "Networks", "Model"]
     at.radio(key="ui_lang").set_value("id").run()
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["Periksa lowongan", "Pindai berkas", "Model"]
+    assert [t.label for t in at.tabs] == ["Periksa lowongan", "Pindai berkas", "Jaringan", "Model"]
     assert at.button(key="score_btn").label == "Periksa lowongan ini"
     assert "bukan putusan hukum" in at.caption[-1].value
     at = score_text(at, "")
@@ -177,17 +177,17 @@ def test_footer_disclaimer_in_english() -> None:
 def test_model_tab_lists_every_indicator_and_the_card_or_its_absence() -> None:
     at = start()
     rules = load_registry().rules
-    table = at.tabs[2].dataframe[-1].value
+    table = at.tabs[3].dataframe[-1].value
     assert list(table["id"]) == [r.id for r in rules]
     assert {"title", "why", "source", "category"} <= set(table.columns)
     assert table["why"].str.len().min() > 10
     from detector.persistence import model_dir
 
     if (model_dir() / "MODEL_CARD.md").is_file():
-        assert not any("No model card yet" in w.value for w in at.tabs[2].warning)
-        assert at.tabs[2].markdown  # the card's text
+        assert not any("No model card yet" in w.value for w in at.tabs[3].warning)
+        assert at.tabs[3].markdown  # the card's text
     else:
-        assert any("No model card yet" in w.value for w in at.tabs[2].warning)
+        assert any("No model card yet" in w.value for w in at.tabs[3].warning)
 
 
 def _csv(rows: list[dict[str, str]]) -> bytes:
@@ -259,3 +259,104 @@ def test_scan_parquet_and_bad_files() -> None:
     results = at.tabs[1].dataframe[0].value
     errors = dict(zip(results["line"], results["error"], strict=True))
     assert "not UTF-8" in errors[2] and pd.isna(errors[3])
+
+
+def test_networks_tab_without_a_scan_points_to_the_scan_tab() -> None:
+    at = start()
+    nets = at.tabs[2]
+    assert [i.value for i in nets.info] == [
+        "No file has been scanned yet. Upload a file in the 'Scan a file' tab; the networks "
+        "of linked ads found in it are shown here."
+    ]
+    assert not nets.dataframe and not nets.get("graphviz_chart")
+    at.radio(key="ui_lang").set_value("id").run()
+    assert not at.exception
+    assert "Belum ada berkas yang dipindai" in at.tabs[2].info[0].value
+    assert "'Pindai berkas'" in at.tabs[2].info[0].value
+
+
+SHARED_WA = "whatsapp:+6281277770001"
+
+
+def _network_csv() -> bytes:
+    """Three ads fronted by one WhatsApp number under three company names, three unrelated."""
+    fronts = [
+        ('Admin "VIP" \\ Kamboja', "Golden Star Ltd", "Admin online di Kamboja, gaji 15jt"),
+        ("Customer service Cambodia", "Mekong Bright Co", "Online CS in Phnom Penh, $1,200/month"),
+        (
+            "Typing job, free visa",
+            "Asia Link Digital",
+            "Typing staff, free flight, leave in 7 days",
+        ),
+    ]
+    rows = [
+        {
+            "title": title,
+            "company": company,
+            "description": f"{desc}. No experience needed. Chat WA +62 812-7777-0001",
+        }
+        for title, company, desc in fronts
+    ]
+    rows += [
+        {
+            "title": "Dental receptionist",
+            "company": "Riverside Family Dental",
+            "description": "Greet patients and schedule appointments; $20/hr. Call 021 555 0101.",
+        },
+        {
+            "title": "Staff nurse",
+            "company": "City Hospital",
+            "description": "ICU nurse, STR required. Apply at cityhospital.example.com/careers.",
+        },
+        {
+            "title": "Warehouse operator",
+            "company": "PT Logistik Maju",
+            "description": "Shift work in Cikarang, UMR salary, BPJS. Email hr@logistikmaju.example",
+        },
+    ]
+    return _csv(rows)
+
+
+def _frame_with(at_tab, column: str) -> pd.DataFrame:
+    found = [d.value for d in at_tab.dataframe if column in d.value.columns]
+    assert len(found) == 1, f"one table with a {column!r} column"
+    return found[0]
+
+
+@needs_model
+def test_scan_finds_a_shared_whatsapp_network_and_the_networks_tab_draws_it() -> None:
+    at = start()
+    at.file_uploader(key="upload").set_value(("ads.csv", _network_csv(), "text/csv")).run()
+    assert not at.exception
+    # Scan tab: results carry cluster ids; a short table lists the one cluster.
+    results = at.tabs[1].dataframe[0].value
+    assert {"cluster_id", "network_risk"} <= set(results.columns)
+    by_line = results.set_index("line")
+    assert set(by_line.loc[[2, 3, 4], "cluster_id"]) == {0}
+    assert set(by_line.loc[[5, 6, 7], "cluster_id"]) == {-1}
+    summary = _frame_with(at.tabs[1], "shared_identifiers")
+    assert len(summary) == 1
+    row = summary.iloc[0]
+    assert row["size"] == 3 and row["n_companies"] == 3
+    assert SHARED_WA in row["shared_identifiers"].split(";")
+    assert row["network_risk"] in ("medium", "high")
+    # Networks tab: the clusters table, the picked cluster's ads and its graph.
+    nets = at.tabs[2]
+    assert not nets.info
+    clusters = _frame_with(nets, "linked_by")
+    assert list(clusters["size"]) == [3] and "identifier" in clusters["linked_by"][0]
+    assert nets.selectbox[0].value == 0 and len(nets.selectbox[0].options) == 1
+    ads = _frame_with(nets, "company")
+    assert set(ads["company"]) == {"Golden Star Ltd", "Mekong Bright Co", "Asia Link Digital"}
+    assert all(SHARED_WA in c for c in ads["contacts"])
+    assert set(ads["line"]) == {2, 3, 4}
+    graphs = nets.get("graphviz_chart")
+    assert len(graphs) == 1
+    dot = graphs[0].proto.spec
+    assert dot.startswith("graph cluster {") and dot.rstrip().endswith("}")
+    shared_node = next(ln.split()[0] for ln in dot.splitlines() if f'label="{SHARED_WA}"' in ln)
+    assert sum(ln.strip().endswith(f"-- {shared_node};") for ln in dot.splitlines()) == 3
+    assert dot.count("shape=ellipse") == 3
+    # Untrusted text is quoted and escaped: the title's quote and backslash survive as text.
+    assert 'Admin \\"VIP\\" \\\\ Kamboja' in dot
+    assert not nets.caption or not any("limit" in c.value for c in nets.caption)
