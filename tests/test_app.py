@@ -360,3 +360,29 @@ def test_scan_finds_a_shared_whatsapp_network_and_the_networks_tab_draws_it() ->
     # Untrusted text is quoted and escaped: the title's quote and backslash survive as text.
     assert 'Admin \\"VIP\\" \\\\ Kamboja' in dot
     assert not nets.caption or not any("limit" in c.value for c in nets.caption)
+
+
+@needs_model
+def test_a_big_cluster_graph_is_truncated_and_says_so() -> None:
+    long_title = "Admin online di Kamboja, gaji besar, tiket dan visa ditanggung perusahaan"
+    rows = [
+        {
+            "title": f"{long_title} {i}",
+            "company": f"Front company {i}",
+            "description": f"Lowongan {i} untuk posisi admin, tanpa pengalaman. Chat WA "
+            f"+62 812-7777-0001 atau email rekrut{i}@front{i}.example, telepon "
+            f"+62 857-1000-{i:04d}",
+        }
+        for i in range(20)
+    ]
+    at = start()
+    at.file_uploader(key="upload").set_value(("big.csv", _csv(rows), "text/csv")).run()
+    assert not at.exception
+    nets = at.tabs[2]
+    assert list(_frame_with(nets, "linked_by")["size"]) == [20]
+    dot = nets.get("graphviz_chart")[0].proto.spec
+    nodes = [ln for ln in dot.splitlines() if "[label=" in ln]
+    assert len(nodes) == 60 and dot.count("shape=ellipse") == 20
+    assert any(c.value.startswith("The graph shows 60 of ") for c in nets.caption)
+    labels = [ln.split('label="', 1)[1].split('"', 1)[0] for ln in nodes]
+    assert max(len(x) for x in labels) <= 40 and any(x.endswith("…") for x in labels)
