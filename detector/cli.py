@@ -8,11 +8,26 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
 RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+RISK_CHOICE = click.Choice(list(RISK_ORDER))
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail_on_option(what: str) -> Callable[[F], F]:
+    """The shared ``--fail-on`` option: exit 1 when WHAT is at least this risky."""
+    return click.option(
+        "--fail-on",
+        type=RISK_CHOICE,
+        default="high",
+        show_default=True,
+        help=f"Exit 1 when {what} is at least this risky.",
+    )
 
 
 def _fail(message: str) -> None:
@@ -95,13 +110,7 @@ def _read_ad(text: str | None) -> str:
 @click.argument("text", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @click.option("--model", "model_dir", type=click.Path(file_okay=False), help="Model folder.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["low", "medium", "high"]),
-    default="high",
-    show_default=True,
-    help="Exit 1 when the risk is at least this.",
-)
+@fail_on_option("the ad")
 def score(text: str | None, as_json: bool, model_dir: str | None, fail_on: str) -> None:
     """Score one ad: TEXT, or '-' (or nothing) to read it from standard input.
 
@@ -210,15 +219,9 @@ def app(host: str, port: int, model_dir: str | None) -> None:
 @click.option("--output-format", help="Output format when the name does not tell.")
 @click.option("--text-column", help="Score this one column as the ad text.")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Map a column.")
-@click.option("--min-risk", type=click.Choice(["low", "medium", "high"]), help="Rows to write.")
+@click.option("--min-risk", type=RISK_CHOICE, help="Rows to write.")
 @click.option("--sort", is_flag=True, help="Sort the output by probability, highest first.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["low", "medium", "high"]),
-    default="high",
-    show_default=True,
-    help="Exit 1 when any row is at least this risky.",
-)
+@fail_on_option("any row")
 @click.option("--resume", is_flag=True, help="Continue an interrupted scan into OUTPUT.")
 @click.option("--workers", type=int, help="Scoring processes [CPU count].")
 @click.option("--chunk-size", default=1000, show_default=True, help="Rows per chunk.")
