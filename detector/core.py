@@ -55,9 +55,7 @@ def expert_probability(analysis: Analysis) -> float:
     return 1.0 / (1.0 + math.exp(-EXPERT_SLOPE * (total - EXPERT_CENTER)))
 
 
-def combine(
-    p_model: float, p_indicators: float, p_expert: float, language: str
-) -> tuple[float, list[str]]:
+def combine(p_model: float, p_expert: float, language: str) -> tuple[float, list[str]]:
     """The final probability and caveats from the parts, by language. Used by scoring AND
     evaluation, so the reported figures are those of what users get."""
     if language in LEXICAL_LANGUAGES or language == "und":
@@ -214,7 +212,7 @@ class Detector:
         ind = np.vstack([indicator_vector(a, cats) for a in analyses])
         texts = [a.text for a in ads]
         p_model = np.zeros(len(ads))
-        p_ind = self.model.indicator_.predict_proba(ind)[:, 1]
+        p_ind = np.zeros(len(ads))
         modes = np.array([a.mode for a in ads])
         matrices: dict[str, Any] = {}
         for mode in ("paste", "fields"):
@@ -224,13 +222,15 @@ class Detector:
             rows = [{**ads[i].fields, **ads[i].meta} for i in idx] if mode == "fields" else None
             X = self.model.lexical_matrix(mode, [texts[i] for i in idx], rows)
             matrices[mode] = X
-            p_model[idx] = self.model.parts_from_matrix(mode, X, ind[idx], rows)["model"]
+            parts = self.model.parts_from_matrix(mode, X, ind[idx], rows)
+            p_model[idx] = parts["model"]
+            p_ind[idx] = parts["indicators"]
         out = []
         row_in_mode = {m: 0 for m in matrices}
         for i, (ad, an) in enumerate(zip(ads, analyses, strict=True)):
             lang = an.language
             p_exp = expert_probability(an)
-            p, caveats = combine(float(p_model[i]), float(p_ind[i]), p_exp, lang)
+            p, caveats = combine(float(p_model[i]), p_exp, lang)
             if len(ad.text.split()) < 15:
                 caveats.append(CAVEAT_SHORT)
             th = self.model.thresholds_[ad.mode]

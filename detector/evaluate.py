@@ -81,7 +81,13 @@ def cross_validate(
     p_exp = np.array([expert_probability(a) for a in analyses])
     langs = np.array([a.language for a in analyses])
     n = len(y)
-    out: dict[str, Any] = {"y": y, "groups": groups, "language": langs, "expert": p_exp}
+    out: dict[str, Any] = {
+        "y": y,
+        "groups": groups,
+        "language": langs,
+        "expert": p_exp,
+        "n_categories": np.array([len(a.categories) for a in analyses]),
+    }
     for mode in MODES:
         out[mode] = {"p": np.zeros(n), "model": np.zeros(n), "risk": np.empty(n, dtype=object)}
     out["indicators"] = np.zeros(n)
@@ -96,12 +102,7 @@ def cross_validate(
             th = m.thresholds_[mode]
             for k, i in enumerate(te):
                 # Exactly what the Detector does with this ad (its detected language included).
-                p, _ = combine(
-                    float(parts["model"][k]),
-                    float(parts["indicators"][k]),
-                    float(p_exp[i]),
-                    langs[i],
-                )
+                p, _ = combine(float(parts["model"][k]), float(p_exp[i]), langs[i])
                 out[mode]["p"][i] = p
                 out[mode]["model"][i] = parts["model"][k]
                 out[mode]["risk"][i] = risk_band(p, th, langs[i])
@@ -253,9 +254,7 @@ def evaluate(
     report["template_groups"] = int(np.unique(cv["groups"]).size)
     _plot_pr(cv, d / "pr_curve.png")
     report["reliability"] = _plot_reliability(cv, d / "reliability.png")
-    reg = load_registry()
-    texts = frame_texts(frame)
-    counts = np.array([len(reg.analyze(t).categories) for t in texts])
+    counts = cv["n_categories"]  # analysed once, in cross_validate
     legit = y == 0
     report["shared_legit_with_findings"] = {
         ">=1": float((counts[legit] >= 1).mean()),
