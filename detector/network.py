@@ -3,11 +3,13 @@
 Organised recruiters post the same ad many times, under different company names, from the
 same WhatsApp number or e-mail. ``cluster(scored_frame)`` links rows that share a
 normalised identifier (the ``contacts`` column of a scan) or whose texts are near
-duplicates (MinHash over word shingles, banded LSH), takes connected components, and
-returns the rows with ``cluster_id`` and ``network_risk`` plus one summary row per cluster.
+duplicates (datasketch MinHash over word shingles, banded LSH), takes connected
+components, and returns the rows with ``cluster_id`` and ``network_risk`` plus one summary
+row per cluster.
 
 Near-linear: every link goes from a row to the first row holding the same identifier or
-LSH band key (a star, never all pairs), then one sparse connected-components pass.
+LSH band key (a star, never all pairs), then one sparse connected-components pass over
+the rows that have a link.
 
 Very common identifiers (a big employer's hotline, a job board's footer e-mail) would chain
 unrelated ads into one giant cluster; an identifier held by more than
@@ -18,14 +20,16 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from datasketch import MinHash
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -38,13 +42,18 @@ from .schema import RISKS
 NUM_BANDS = 16
 ROWS_PER_BAND = 4
 SHINGLE = 4
+#: datasketch MinHash parameters. The seed fixes the permutations, and the shingle hash is
+#: zlib's CRC-32 (deterministic, C speed; datasketch's "affine32" scheme pre-mixes it with
+#: the MurmurHash3 finalizer), so keys are equal across processes and machines (the Dask
+#: path compares keys made on different workers). Never Python's salted ``hash()``.
+NUM_PERM = NUM_BANDS * ROWS_PER_BAND
+MINHASH_SEED = 20240605
+_BASE = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32, scheme="affine32")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_rng = np.random.default_rng(20240605)
-_A = _rng.integers(1, 2**63, NUM_BANDS * ROWS_PER_BAND, dtype=np.uint64) | np.uint64(1)
-_B = _rng.integers(0, 2**63, NUM_BANDS * ROWS_PER_BAND, dtype=np.uint64)
 #: Only the first this many characters are compared (reposts share their beginnings).
 MAX_CHARS = 5000
 _WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\b\d+\b")
 #: Texts shorter than this many words are not linked by text (too little to compare).
 MIN_WORDS = 8
 
@@ -63,68 +72,195 @@ CLUSTER_COLUMNS: tuple[str, ...] = (
     "example_title",
     "members",
 )
+_TEXT_FIELDS = ("text", "title", "description", "requirements")
+_KIND = ("identifier", "text")
+
+
+def shingles(text: str) -> list[bytes] | None:
+    """The text's distinct 4-word shingles, UTF-8 (None if fewer than MIN_WORDS words).
+
+    Lower-cased, numbers folded to ``0`` (phone, salary and dates vary between reposts).
+    """
+    words = _WORD.findall(_NUMBER.sub("0", text[:MAX_CHARS].lower()))
+    if len(words) < MIN_WORDS:
+        return None
+    grams = set(map(" ".join, zip(*(words[j:] for j in range(SHINGLE)), strict=False)))
+    return [g.encode("utf-8") for g in grams]
 
 
 def band_keys(text: str) -> np.ndarray | None:
     """NUM_BANDS 64-bit keys of the text's MinHash signature (None if too short).
 
-    Keys are comparable within one process (Python's string hash is salted per process),
-    which is where clustering happens.
+    Key ``b`` of two texts is equal when their signatures agree on all ROWS_PER_BAND
+    values of band ``b``. Deterministic: equal in every process.
     """
-    words = _WORD.findall(text.lower()[:MAX_CHARS])
-    if len(words) < MIN_WORDS:
+    grams = shingles(text)
+    if grams is None:
         return None
-    # Digits vary between reposts (phone, salary); fold them so templates still match.
-    w = np.fromiter(
-        (hash("0" if x.isdigit() else x) for x in words), dtype=np.int64, count=len(words)
-    ).view(np.uint64)
-    k = len(words) - SHINGLE + 1
-    sh = w[:k].copy()
-    for j in range(1, SHINGLE):  # shingle hash: a polynomial of its word hashes (wrapping)
-        sh = sh * _MIX + w[j : j + k]
-    sh = np.unique(sh)
-    # Universal hashing a*x+b (wrapping mod 2**64), min per hash function = the signature.
-    sig = (_A[:, None] * sh[None, :] + _B[:, None]).min(axis=1)
-    bands = sig.reshape(NUM_BANDS, ROWS_PER_BAND)
-    mixed = bands[:, 0]
-    for j in range(1, ROWS_PER_BAND):
-        mixed = mixed * _MIX + bands[:, j]
-    return mixed.view(np.int64)
+    m = _BASE.copy()
+    m.update_batch(grams)
+    return _band(m.hashvalues)
+
+
+def _band(hashvalues: np.ndarray) -> np.ndarray:
+    # Four 32-bit values -> two 64-bit words -> one 64-bit key (explicit, endian-free).
+    h = hashvalues.astype(np.uint64).reshape(NUM_BANDS, 2, 2)
+    words = (h[:, :, 0] << np.uint64(32)) | h[:, :, 1]
+    return (words[:, 0] * _MIX + words[:, 1]).view(np.int64)
+
+
+def band_matrix(texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Band keys of many texts: an ``(n, NUM_BANDS)`` int64 matrix and a has-keys mask."""
+    rows = [band_keys(t) for t in texts]
+    ok = np.fromiter((r is not None for r in rows), dtype=bool, count=len(rows))
+    keys = np.zeros((len(rows), NUM_BANDS), dtype=np.int64)
+    if ok.any():
+        keys[ok] = np.stack([r for r in rows if r is not None])
+    return keys, ok
+
+
+# -- linking (shared by the local collector and the Dask path) ---------------------------
+def _mapping_for(
+    columns: Sequence[str], text_column: str | None, column_map: Mapping[str, str] | None
+) -> dict[str, str]:
+    try:
+        return map_columns(
+            [c for c in columns if c not in ("contacts", "error")], text_column, column_map
+        )
+    except ScanError:
+        return {}
+
+
+def _texts(frame: pd.DataFrame, mapping: Mapping[str, str]) -> list[str]:
+    cols = [
+        [v if isinstance(v, str) else "" for v in frame[mapping[f]].tolist()]
+        for f in _TEXT_FIELDS
+        if f in mapping and mapping[f] in frame.columns
+    ]
+    if not cols:
+        return [""] * len(frame)
+    return ["\n".join(parts) for parts in zip(*cols, strict=True)]
+
+
+def _id_pairs(contacts: Iterable[Any], offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(row, identifier) pairs from ``contacts`` strings, each identifier once per row."""
+    rows: list[int] = []
+    ids: list[str] = []
+    for r, c in enumerate(contacts, start=offset):
+        if isinstance(c, str) and c:
+            for i in dict.fromkeys(x for x in c.split(";") if x):
+                rows.append(r)
+                ids.append(i)
+    return np.asarray(rows, dtype=np.int64), np.asarray(ids, dtype=object)
+
+
+def _star(rows: np.ndarray, *groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges from each row to the smallest row of its group (rows equal on all ``groups``)."""
+    if len(rows) == 0:
+        return rows[:0], rows[:0]
+    order = np.lexsort((rows, *groups[::-1]))
+    r = rows[order]
+    start = np.zeros(len(r), dtype=bool)
+    start[0] = True
+    for g in groups:
+        gs = g[order]
+        start[1:] |= gs[1:] != gs[:-1]
+    first = r[start][np.cumsum(start) - 1]
+    keep = r != first
+    return first[keep], r[keep]
+
+
+def _id_edges(
+    rows: np.ndarray, ids: np.ndarray, limit: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Identifier links (star per identifier) and the hubs: identifiers on > limit rows."""
+    codes, uniques = pd.factorize(ids)
+    counts = np.bincount(codes, minlength=len(uniques))
+    hub = counts > limit
+    hubs = {str(uniques[c]): int(counts[c]) for c in np.flatnonzero(hub)}
+    use = ~hub[codes]
+    src, dst = _star(rows[use], codes[use])
+    return src, dst, hubs
+
+
+def _components(
+    src: np.ndarray, dst: np.ndarray, kind: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[int, set[str]]]:
+    """Connected components of the linked rows, numbered largest first (ties: first row).
+
+    Returns the linked rows (sorted), their cluster ids, and each cluster's link kinds.
+    Only rows with a link enter the graph, so its size follows the links, not the rows.
+    """
+    how: dict[int, set[str]] = defaultdict(set)
+    if len(src) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), how
+    nodes, inv = np.unique(np.concatenate([src, dst]), return_inverse=True)
+    m, e = len(nodes), len(src)
+    g = coo_matrix((np.ones(e, dtype=np.int32), (inv[:e], inv[e:])), shape=(m, m)).tocsr()
+    n_comp, comp = connected_components(g, directed=False)
+    sizes = np.bincount(comp, minlength=n_comp)
+    _, first = np.unique(comp, return_index=True)  # nodes are sorted: the first row
+    renum = np.empty(n_comp, dtype=np.int64)
+    renum[np.lexsort((first, -sizes))] = np.arange(n_comp)
+    labels = renum[comp]
+    for c, k in set(zip(labels[inv[:e]].tolist(), kind.tolist(), strict=True)):
+        how[c].add(_KIND[k])
+    return nodes, labels, how
+
+
+def _hub_limit(n: int, hub_share: float, min_hub_rows: int) -> int:
+    return max(min_hub_rows, int(hub_share * n))
 
 
 @dataclass
 class ClusterCollector:
-    """Collects per-row keys chunk by chunk (as a scan writes), then clusters them."""
+    """Collects per-row keys chunk by chunk (as a scan writes), then clusters them.
+
+    Memory per row: the 16 band keys (128 bytes), the contacts string, and small codes for
+    the summary columns (repeated names, risks and categories are stored once).
+    """
 
     text_column: str | None = None
     column_map: Mapping[str, str] | None = None
     hub_share: float = 0.01
     min_hub_rows: int = 20
     _mapping: dict[str, str] | None = None
-    _ids: list[list[str]] = field(default_factory=list)
-    _bands: list[np.ndarray | None] = field(default_factory=list)
-    _prob: list[float] = field(default_factory=list)
-    _risk: list[str | None] = field(default_factory=list)
-    _cats: list[str] = field(default_factory=list)
-    _company: list[str | None] = field(default_factory=list)
-    _location: list[str | None] = field(default_factory=list)
-    _title: list[str | None] = field(default_factory=list)
-    _where: list[str] = field(default_factory=list)
+    _n: int = 0
+    _contacts: list[np.ndarray] = field(default_factory=list)
+    _bands: list[np.ndarray] = field(default_factory=list)
+    _has_text: list[np.ndarray] = field(default_factory=list)
+    _prob: list[np.ndarray] = field(default_factory=list)
+    _num: list[np.ndarray] = field(default_factory=list)
+    _coded: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
+    _vocab: dict[str, int] = field(default_factory=dict)
+    _words: list[str] = field(default_factory=list)
+    _cols: dict[str, np.ndarray] | None = None
     hubs: dict[str, int] = field(default_factory=dict)
 
-    def add(self, frame: pd.DataFrame) -> None:
-        """Take a chunk of scored rows (scan output: input columns + result columns)."""
+    def _code(self, values: Iterable[Any]) -> np.ndarray:
+        v, w = self._vocab, self._words
+
+        def one(x: Any) -> int:
+            if x is None:
+                return -1
+            c = v.get(x)
+            if c is None:
+                c = v[x] = len(w)
+                w.append(x)
+            return c
+
+        return np.fromiter(map(one, values), dtype=np.int32)
+
+    def add(self, frame: pd.DataFrame, *, link_keys: bool = True) -> None:
+        """Take a chunk of scored rows (scan output: input columns + result columns).
+
+        ``link_keys=False`` keeps only what the clusters table needs (for callers that
+        link rows elsewhere and give the collector the clustered rows only).
+        """
         if "contacts" not in frame.columns:
             raise ScanError("cluster() needs scored rows (a 'contacts' column): scan first")
         if self._mapping is None:
-            try:
-                self._mapping = map_columns(
-                    [c for c in frame.columns if c not in ("contacts", "error")],
-                    self.text_column,
-                    self.column_map,
-                )
-            except ScanError:
-                self._mapping = {}
+            self._mapping = _mapping_for(list(frame.columns), self.text_column, self.column_map)
         m = self._mapping
         n = len(frame)
 
@@ -132,92 +268,112 @@ class ClusterCollector:
             c = m.get(name)
             return frame[c].tolist() if c and c in frame.columns else [None] * n
 
-        text_cols = [m[f] for f in ("text", "title", "description", "requirements") if f in m]
-        cols = [[v if isinstance(v, str) else "" for v in frame[c].tolist()] for c in text_cols]
-        texts = ["\n".join(parts) for parts in zip(*cols, strict=True)] if cols else [""] * n
-        self._ids.extend(
-            [x for x in str(c).split(";") if x] if isinstance(c, str) else []
-            for c in frame["contacts"]
+        if link_keys:
+            keys, ok = band_matrix(_texts(frame, m))
+            self._bands.append(keys[ok])
+            self._has_text.append(ok)
+        self._contacts.append(
+            np.array([c if isinstance(c, str) else None for c in frame["contacts"]], dtype=object)
         )
-        self._bands.extend(band_keys(t) for t in texts)
-        self._prob.extend(pd.to_numeric(frame["scam_probability"], errors="coerce").tolist())
-        self._risk.extend(r if isinstance(r, str) else None for r in frame["risk"])
-        self._cats.extend(c if isinstance(c, str) else "" for c in frame["categories"])
-        self._company.extend(_clean(v) for v in col("company_profile"))
-        self._location.extend(_clean(v) for v in col("location"))
-        self._title.extend(_clean(v) for v in col("title"))
+        self._prob.append(pd.to_numeric(frame["scam_probability"], errors="coerce").to_numpy(float))
+        coded = self._coded
+        coded["risk"].append(self._code(r if isinstance(r, str) else None for r in frame["risk"]))
+        coded["cats"].append(
+            self._code(c if isinstance(c, str) else "" for c in frame["categories"])
+        )
+        for name, fld in (
+            ("company", "company_profile"),
+            ("location", "location"),
+            ("title", "title"),
+        ):
+            coded[name].append(self._code(_clean(v) for v in col(fld)))
         num = "line" if "line" in frame.columns else "row" if "row" in frame.columns else None
-        nums = frame[num].tolist() if num else range(len(self._where), len(self._where) + n)
+        nums = frame[num].tolist() if num else range(self._n, self._n + n)
+        self._num.append(np.array([str(x) for x in nums], dtype=object))
         srcs = frame["source_file"].tolist() if "source_file" in frame.columns else [None] * n
-        self._where.extend(
-            f"{Path(s).name}:{x}" if isinstance(s, str) else str(x)
-            for s, x in zip(srcs, nums, strict=True)
+        coded["source"].append(
+            self._code(Path(s).name if isinstance(s, str) else None for s in srcs)
         )
+        self._n += n
+        self._cols = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _columns(self) -> dict[str, np.ndarray]:
+        if self._cols is None:
+            cat = np.concatenate
+            cols = {k: cat(v) for k, v in self._coded.items()}
+            cols["contacts"] = cat(self._contacts) if self._contacts else np.zeros(0, object)
+            cols["prob"] = cat(self._prob) if self._prob else np.zeros(0)
+            cols["num"] = cat(self._num) if self._num else np.zeros(0, object)
+            self._cols = cols
+        return self._cols
+
+    def _edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = self._n
+        rows, ids = _id_pairs(self._columns()["contacts"])
+        src_i, dst_i, self.hubs = _id_edges(
+            rows, ids, _hub_limit(n, self.hub_share, self.min_hub_rows)
+        )
+        text_rows = np.flatnonzero(np.concatenate(self._has_text)) if self._has_text else rows[:0]
+        bands = np.concatenate(self._bands) if self._bands else np.zeros((0, NUM_BANDS), np.int64)
+        src_t: list[np.ndarray] = []
+        dst_t: list[np.ndarray] = []
+        for b in range(NUM_BANDS):  # one band at a time keeps the sort small
+            s, d = _star(text_rows, bands[:, b])
+            src_t.append(s)
+            dst_t.append(d)
+        src = np.concatenate([src_i, *src_t])
+        dst = np.concatenate([dst_i, *dst_t])
+        kind = np.concatenate(
+            [np.zeros(len(src_i), np.int8), np.ones(len(src) - len(src_i), np.int8)]
+        )
+        return src, dst, kind
 
     # -- clustering ----------------------------------------------------------------------
     def labels(self) -> tuple[np.ndarray, dict[int, set[str]]]:
         """Component label per row (-1 = in no cluster) and each label's linking kinds."""
-        n = len(self._ids)
-        limit = max(self.min_hub_rows, int(self.hub_share * n))
-        freq: Counter[str] = Counter(i for ids in self._ids for i in set(ids))
-        self.hubs = {k: v for k, v in freq.items() if v > limit}
-        src: list[int] = []
-        dst: list[int] = []
-        kind: list[int] = []  # 0 identifier, 1 text
-        first: dict[Any, int] = {}
-        for r, ids in enumerate(self._ids):
-            for i in ids:
-                if i in self.hubs or freq[i] < 2:
-                    continue
-                a = first.setdefault(("id", i), r)
-                if a != r:
-                    src.append(a)
-                    dst.append(r)
-                    kind.append(0)
-        for r, keys in enumerate(self._bands):
-            if keys is None:
-                continue
-            for b, k in enumerate(keys.tolist()):
-                a = first.setdefault((b, k), r)
-                if a != r:
-                    src.append(a)
-                    dst.append(r)
-                    kind.append(1)
-        labels = np.full(n, -1, dtype=np.int64)
-        how: dict[int, set[str]] = defaultdict(set)
-        if not src or n == 0:
-            return labels, how
-        g = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)).tocsr()
-        _, comp = connected_components(g, directed=False)
-        sizes = np.bincount(comp)
-        in_cluster = sizes[comp] > 1
-        # Number clusters by size (largest first), so ids are stable for the same input.
-        order = sorted(np.unique(comp[in_cluster]), key=lambda c: (-sizes[c], c))
-        renum = {c: i for i, c in enumerate(order)}
-        labels[in_cluster] = [renum[c] for c in comp[in_cluster]]
-        for s, k in zip(src, kind, strict=True):
-            how[int(labels[s])].add("identifier" if k == 0 else "text")
+        nodes, comp, how = _components(*self._edges())
+        labels = np.full(self._n, -1, dtype=np.int64)
+        labels[nodes] = comp
         return labels, how
 
-    def result(self) -> tuple[np.ndarray, pd.DataFrame]:
-        """Per-row cluster ids and the clusters table (one row per cluster, largest first)."""
-        labels, how = self.labels()
+    def table(self, labels: np.ndarray, how: Mapping[int, set[str]]) -> pd.DataFrame:
+        """The clusters table for per-row ``labels`` (one row per cluster, by id)."""
+        cols = self._columns()
+        words = self._words
+
+        def word(c: int) -> str | None:
+            return words[c] if c >= 0 else None
+
+        def where(r: int) -> str:
+            s = cols["source"][r]
+            return f"{words[s]}:{cols['num'][r]}" if s >= 0 else str(cols["num"][r])
+
         members: dict[int, list[int]] = defaultdict(list)
-        for r, c in enumerate(labels.tolist()):
-            if c >= 0:
-                members[c].append(r)
+        for r in np.flatnonzero(labels >= 0).tolist():
+            members[int(labels[r])].append(r)
         rows = []
         for c in sorted(members):
             idx = members[c]
-            ids = Counter(i for r in idx for i in set(self._ids[r]) if i not in self.hubs)
+            ids = Counter(
+                i
+                for r in idx
+                if cols["contacts"][r]
+                for i in set(cols["contacts"][r].split(";"))
+                if i and i not in self.hubs
+            )
             shared = [i for i, k in ids.most_common() if k > 1]
-            probs = np.array([self._prob[r] for r in idx], dtype=float)
-            companies = {self._company[r] for r in idx} - {None}
-            cats = Counter(x for r in idx for x in self._cats[r].split(";") if x)
-            risks = [self._risk[r] for r in idx if self._risk[r]]
+            probs = cols["prob"][idx].astype(float)
+            companies = set(cols["company"][idx].tolist()) - {-1}
+            cats = Counter(x for r in idx for x in words[cols["cats"][r]].split(";") if x)
+            risks = [w for r in idx if (w := word(cols["risk"][r]))]
+            titles = [word(t) for t in cols["title"][idx].tolist()]
             risk = network_risk(
                 risks, probs, len(idx), len(companies), bool(shared), "text" in how[c]
             )
+            finite = bool(np.isfinite(probs).any())
             rows.append(
                 {
                     "cluster_id": c,
@@ -226,36 +382,40 @@ class ClusterCollector:
                     "linked_by": ";".join(sorted(how[c])),
                     "shared_identifiers": ";".join(shared[:20]),
                     "n_companies": len(companies),
-                    "n_locations": len({self._location[r] for r in idx} - {None}),
-                    "n_titles": len({self._title[r] for r in idx} - {None}),
-                    "max_probability": float(np.nanmax(probs))
-                    if np.isfinite(probs).any()
-                    else None,
-                    "mean_probability": float(np.nanmean(probs))
-                    if np.isfinite(probs).any()
-                    else None,
+                    "n_locations": len(set(cols["location"][idx].tolist()) - {-1}),
+                    "n_titles": len({t for t in titles if t}),
+                    "max_probability": float(np.nanmax(probs)) if finite else None,
+                    "mean_probability": float(np.nanmean(probs)) if finite else None,
                     "categories": ";".join(k for k, _ in cats.most_common(8)),
-                    "example_title": next((self._title[r] for r in idx if self._title[r]), None),
-                    "members": ";".join(self._where[r] for r in idx[:1000])
+                    "example_title": next((t for t in titles if t), None),
+                    "members": ";".join(where(r) for r in idx[:1000])
                     + (";..." if len(idx) > 1000 else ""),
                 }
             )
-        table = pd.DataFrame(rows, columns=list(CLUSTER_COLUMNS))
-        return labels, table
+        return pd.DataFrame(rows, columns=list(CLUSTER_COLUMNS))
+
+    def result(self) -> tuple[np.ndarray, pd.DataFrame]:
+        """Per-row cluster ids and the clusters table (one row per cluster, largest first)."""
+        labels, how = self.labels()
+        return labels, self.table(labels, how)
 
     def write(self, path: str) -> int:
         """Write the clusters table (format from the name); return the number of clusters."""
         _, table = self.result()
-        fmt = detect_format(path)
-        w = _Writer(path, fmt)
-        w.write(table)
-        w.close()
-        if self.hubs:
-            Path(f"{path}.hubs.json").write_text(
-                json.dumps(dict(Counter(self.hubs).most_common(100)), ensure_ascii=False, indent=1),
-                encoding="utf-8",
-            )
-        return len(table)
+        return write_clusters(table, self.hubs, path)
+
+
+def write_clusters(table: pd.DataFrame, hubs: Mapping[str, int], path: str) -> int:
+    """Write a clusters table (format from the name) and ``PATH.hubs.json``; return its rows."""
+    w = _Writer(path, detect_format(path))
+    w.write(table)
+    w.close()
+    if hubs:
+        Path(f"{path}.hubs.json").write_text(
+            json.dumps(dict(Counter(hubs).most_common(100)), ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )
+    return len(table)
 
 
 def _clean(v: Any) -> str | None:
@@ -329,15 +489,11 @@ def text_links(
     The links ``cluster`` makes by text (each row to the first row sharing one of its LSH
     band keys), for drawing a cluster's graph; identifier links come from ``contacts``.
     """
-    col = ClusterCollector(text_column=text_column, column_map=column_map)
-    col.add(frame)
-    first: dict[tuple[int, int], int] = {}
+    mapping = _mapping_for(list(frame.columns), text_column, column_map)
+    keys, ok = band_matrix(_texts(frame, mapping))
+    rows = np.flatnonzero(ok)
     pairs: set[tuple[int, int]] = set()
-    for r, keys in enumerate(col._bands):
-        if keys is None:
-            continue
-        for b, k in enumerate(keys.tolist()):
-            a = first.setdefault((b, k), r)
-            if a != r:
-                pairs.add((a, r))
+    for b in range(NUM_BANDS):
+        src, dst = _star(rows, keys[ok, b])
+        pairs.update(zip(src.tolist(), dst.tolist(), strict=True))
     return sorted(pairs)

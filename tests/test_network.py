@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from functools import cache
 from itertools import combinations
 
@@ -134,6 +136,26 @@ def test_band_keys_link_near_duplicates(a: str, b: str, linked: bool) -> None:
     assert ka is not None and kb is not None
     assert bool((ka == kb).any()) is linked
     assert band_keys("too short") is None
+
+
+def test_band_keys_are_equal_in_every_process() -> None:
+    """The Dask path compares keys made on different workers: no salted hash() inside."""
+    text = "Lowongan kerja admin di Kamboja gaji 15 juta tiket gratis hubungi WA 0812 segera"
+    code = (
+        "from detector.network import band_keys; import sys; "
+        f"sys.stdout.write(','.join(map(str, band_keys({text!r}).tolist())))"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert seen == {",".join(map(str, band_keys(text).tolist()))}
 
 
 @pytest.mark.parametrize(
