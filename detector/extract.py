@@ -714,6 +714,20 @@ def _count(data: bytes) -> tuple[int, int, int, int, int]:
     )
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NOT_ASCII_LETTER = bytes(c for c in range(128) if not chr(c).isalpha())
+
+
+def _other_script(text: str) -> bool:
+    """Whether over 5% of the letters are not ASCII (without a Python loop over every
+    character: this runs for every ad of a scan)."""
+    if text.isascii():
+        return False
+    foreign = sum(1 for c in _NON_ASCII.findall(text) if c.isalpha())
+    ascii_letters = len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTER))
+    return foreign > 0.05 * (foreign + ascii_letters)
+
+
 def detect_language(text: str | Normalized) -> str:
     """Guess the language of an ad: "en", "id", another ISO 639-1 code, or "und".
 
@@ -741,8 +755,7 @@ def detect_language(text: str | Normalized) -> str:
     # English and Indonesian are written in plain Latin letters. Text with many other letters
     # (Vietnamese diacritics, Thai, Arabic, ...) goes to the statistical model: once folded
     # to ASCII, Vietnamese "hấp dẫn" reads as Indonesian "hap dan".
-    letters = [c for c in original if c.isalpha()]
-    other_script = bool(letters) and sum(not c.isascii() for c in letters) > 0.05 * len(letters)
+    other_script = _other_script(original)
     if not other_script:
         if ms >= 2 and ms > id_only and ms + id_ >= 3 and ms + id_ > en:
             return "ms"
