@@ -258,6 +258,7 @@ def scan(
       jobscam scan board.csv -o scored.parquet --min-risk medium --sort
       cat ads.jsonl | jobscam scan - --format jsonl -o - > scored.csv
       jobscam scan parts/ --engine dask --scheduler tcp://10.0.0.5:8786 -o scored/
+      jobscam scan parts/ --engine dask -o scored/ --clusters networks.csv
     """
     from . import ModelError
     from .scan import ScanError, scan_dask
@@ -281,7 +282,12 @@ def scan(
                 column_map=column_map,
                 scheduler=scheduler,
                 model_dir=model_dir,
+                clusters_out=clusters_out,
             )
+            if clusters_out:
+                click.echo(
+                    f"clusters: {summary.clusters:,} networks written to {clusters_out}", err=True
+                )
         else:
             collect = None
             if clusters_out:

@@ -618,6 +618,8 @@ class ScanSummary:
     interrupted: bool = False
     last_position: str = ""
     output: str | None = None
+    #: Clusters written by ``scan_dask(clusters_out=...)`` (None: not asked).
+    clusters: int | None = None
 
     #: Distinct contacts kept for "top repeated"; past this, ones seen once are dropped, so
     #: memory stays bounded on huge boards (counts of frequent contacts stay exact-ish).
@@ -987,6 +989,7 @@ def scan_dask(
     column_map: Mapping[str, str] | None = None,
     scheduler: Any = None,
     model_dir: str | None = None,
+    clusters_out: str | None = None,
 ) -> ScanSummary:
     """Score a directory (or glob) of partitions with dask.dataframe into partitioned Parquet.
 
@@ -994,6 +997,9 @@ def scan_dask(
     :func:`scan`, so the rows, line numbers and results equal the local engine's.
     ``scheduler`` is a ``dask.distributed.Client``, a scheduler address, or ``None`` for
     the local processes scheduler. The model loads once per worker process.
+    ``clusters_out``: also cluster the scored rows on the same scheduler
+    (:func:`detector.network.cluster_dask`, reading the written Parquet back, so nothing
+    is scored twice) and write the clusters table there.
     """
     import dask
     import dask.dataframe as dd
@@ -1017,6 +1023,7 @@ def scan_dask(
     scored = ddf.map_partitions(_score_partition, mapping, model_dir, meta=meta)
     schema = _schema_for(meta)
     client = None
+    n_clusters: int | None = None
     if isinstance(scheduler, str):
         from distributed import Client
 
@@ -1029,10 +1036,21 @@ def scan_dask(
         scored.to_parquet(
             output_dir, write_index=False, schema=schema, overwrite=True, compute_kwargs=kw
         )
+        if clusters_out:
+            from .network import cluster_dask, write_clusters
+
+            _, table = cluster_dask(
+                dd.read_parquet(output_dir),
+                text_column=text_column,
+                column_map=column_map,
+                scheduler=kw.get("scheduler"),
+            )
+            n_clusters = write_clusters(table, table.attrs.get("hubs", {}), clusters_out)
     finally:
         if client is not None:
             client.close()
     summary = ScanSummary(output=output_dir)
+    summary.clusters = n_clusters
     for part in sorted(Path(output_dir).glob("*.parquet")):
         frame = pd.read_parquet(part, columns=["risk", "error", "categories", "contacts"])
         summary.add(frame, len(frame))

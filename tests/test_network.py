@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.network import ClusterCollector, band_keys, cluster, network_risk
+from detector.network import ClusterCollector, band_keys, cluster, cluster_dask, network_risk
 
 FOOTER = "email:careers@bigboard.example"
 HOTLINE = "phone:+622150001234"
@@ -156,6 +156,32 @@ def test_band_keys_are_equal_in_every_process() -> None:
         for seed in ("1", "2")
     }
     assert seen == {",".join(map(str, band_keys(text).tolist()))}
+
+
+def test_dask_clusters_equal_local_clusters() -> None:
+    """Keys per partition, a shuffle by key, components on the edges: the same clusters,
+    numbered the same, as the local engine; on a two-worker LocalCluster."""
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    frame, _ = _board(seed=5)
+    rows, want = cluster(frame)
+    bounds = [0, 700, 1500, 1510, 2600, len(frame)]  # uneven partitions, one tiny
+    ddf = dd.from_pandas(frame, npartitions=1).repartition(divisions=bounds[:-1] + [bounds[-1] - 1])
+    assert ddf.npartitions == 5
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cl,
+        Client(cl),
+    ):
+        assign, got = cluster_dask(ddf)
+    labels = np.full(len(frame), -1)
+    labels[assign["row"].to_numpy()] = assign["cluster_id"].to_numpy()
+    assert (labels == rows["cluster_id"].to_numpy()).all()
+    assert len(got) == 25
+    pd.testing.assert_frame_equal(got, want)
+    assert got.attrs["hubs"] == want.attrs["hubs"] and set(got.attrs["hubs"]) == {FOOTER, HOTLINE}
 
 
 @pytest.mark.parametrize(

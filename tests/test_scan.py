@@ -289,3 +289,45 @@ def test_dask_engine_matches_local_engine(det: Detector, tmp_path: Path) -> None
     assert s.rows_in == len(got) == len(want) == 11
     got = got[want.columns]
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+def test_dask_clusters_match_local_clusters(det: Detector, tmp_path: Path) -> None:
+    """`jobscam scan --engine dask --clusters` writes the local engine's clusters table."""
+    from distributed import Client, LocalCluster
+
+    from detector.network import ClusterCollector
+    from detector.scan import scan_dask
+
+    numbers = ["+62 812 3456 7890", "0812-3456-7890", "wa.me/6281234567890"]
+    template = (
+        "Dibutuhkan admin online untuk perusahaan di luar negeri, gaji besar, tiket dan visa "
+        "ditanggung, mess gratis, tanpa pengalaman, berangkat minggu depan, kuota terbatas. "
+    )
+    rows = []
+    for i in range(12):
+        text = [template + f"Hubungi WA {numbers[i % 3]}", SCAM, FINE, SCAM_ID][i % 4]
+        rows.append({"Job Title": f"Job {i}", "Description": text, "Company": f"PT {i}"})
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for k in range(3):
+        pd.DataFrame(rows[k::3]).to_csv(parts / f"p{k}.csv", index=False)
+    collect = ClusterCollector()
+    scan(str(parts), str(tmp_path / "local.csv"), detector=det, on_chunk=collect.add)
+    collect.write(str(tmp_path / "local_clusters.csv"))
+    want = pd.read_csv(tmp_path / "local_clusters.csv")
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cl,
+        Client(cl) as client,
+    ):
+        s = scan_dask(
+            str(parts),
+            str(tmp_path / "out"),
+            scheduler=client,
+            clusters_out=str(tmp_path / "dask_clusters.csv"),
+        )
+    got = pd.read_csv(tmp_path / "dask_clusters.csv")
+    assert s.clusters == len(want) >= 2
+    assert want["size"].sum() == 12  # every ad has a twin: same number or same text
+    pd.testing.assert_frame_equal(got, want)
