@@ -18,7 +18,7 @@ import pandas as pd
 
 from .explain import term_contributions
 from .features import indicator_vector
-from .model import JobScamModel, Thresholds
+from .model import MODEL_FORMAT, JobScamModel, Thresholds
 from .persistence import ModelError, load_model
 from .rules import Analysis, load_registry
 from .schema import META_FIELDS, TEXT_FIELDS, Ad, AdError, Verdict
@@ -73,7 +73,7 @@ def _lang_name(code: str) -> str:
 
 
 def risk_band(p: float, thresholds: Thresholds, language: str) -> str:
-    risk = str(thresholds.risk(np.asarray([p]))[0])
+    risk = thresholds.risk_of(p)
     if risk == "low" and language not in RULE_LANGUAGES and language != "und":
         return "medium"  # never a confident "low" for text nothing here can read
     return risk
@@ -107,6 +107,11 @@ class Detector:
         self.manifest = dict(manifest or {})
         self.registry = load_registry()
         self.version = str(self.manifest.get("version", self.manifest.get("created", "")))
+        if manifest is not None and self.manifest.get("model_format", 1) != MODEL_FORMAT:
+            raise ModelError(
+                f"this model was saved in format {self.manifest.get('model_format', 1)}; this "
+                f"jobscam scores format {MODEL_FORMAT}. Retrain with `jobscam train`."
+            )
         want = self.manifest.get("rules_fingerprint")
         if want and want != self.registry.fingerprint:
             raise ModelError(

@@ -1,50 +1,32 @@
 """Feature extraction shared by training and scoring.
 
-``lexical_text`` prepares text for the word TF-IDF: it folds contacts to placeholder tokens
-(EMSCAD already replaced them by ``#URL_…#`` style tokens; pasted ads carry real ones, and
-the model must see both the same way) and folds digits. Punctuation and encoding residue, which
-only say how a row was recovered, never become tokens (tokens are runs of word characters).
+``lexical_text`` / ``lexical_array`` (from :mod:`detector.vectorize`) prepare text for the
+word TF-IDF: contacts become placeholder tokens (EMSCAD already replaced them by ``#URL_…#``
+style tokens; pasted ads carry real ones, and the model must see both the same way) and
+digits are folded. Punctuation and encoding residue, which only say how a row was recovered,
+never become tokens (tokens are runs of word characters). The indicator features here are the
+language-independent half of the model's input.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-import re2
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .rules import Analysis, load_registry
+from .vectorize import lexical_array, lexical_text
 
-# Patterns that could backtrack in Python's engine (a long run of letters with no "@" makes
-# an email pattern quadratic there) run under RE2, which is linear-time by construction.
-_EMSCAD_TOKEN = re2.compile(r"#(URL|EMAIL|PHONE)_[0-9a-fA-F]+#")
-_EMAIL = re2.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re2.compile(
-    r"(?i)(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+\.(?:com|id|net|org|co|io|ly|me)/[^\s<>\"']*"
-)
-_GROUPED_NUMBER = re2.compile(r"\d{1,3}(?:[.,]\d{3})+")
-_PHONE = re2.compile(r"\+?\d[\d\s().-]{7,16}\d")
-# One character class, no nesting: linear in Python's engine (and 7x faster than
-# str.translate with a table on a typical ad).
-_NONZERO_DIGIT = re.compile(r"[1-9]")
-
-
-def lexical_text(text: str) -> str:
-    """Normalise an ad's text for the lexical model (lower-case, contacts as tokens)."""
-    t = unicodedata.normalize("NFKC", text)
-    t = _EMSCAD_TOKEN.sub(lambda m: f" {m.group(1).lower()}token ", t)
-    t = _EMAIL.sub(" emailtoken ", t)
-    t = _URL.sub(" urltoken ", t)
-    # "Rp 15.000.000" is money, not a phone: fold grouped numbers before phones are matched.
-    t = _GROUPED_NUMBER.sub(lambda m: m.group(0).replace(".", ","), t)
-    t = _PHONE.sub(" phonetoken ", t)
-    # Punctuation and encoding residue need no stripping: the vectorizers' tokens are runs of
-    # word characters, so they never see it.
-    return _NONZERO_DIGIT.sub("0", t).lower()
+__all__ = [
+    "CONTACT_FEATURES",
+    "IndicatorFeatures",
+    "indicator_feature_names",
+    "indicator_vector",
+    "lexical_array",
+    "lexical_text",
+]
 
 
 #: Contact kinds and flags that become features (presence, 0/1).

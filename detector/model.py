@@ -25,9 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
-from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_curve
 from sklearn.model_selection import StratifiedGroupKFold
@@ -35,8 +33,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from .dataset import natural_weights
-from .features import IndicatorFeatures, lexical_text
-from .schema import TEXT_FIELDS, join_fields
+from .features import IndicatorFeatures
+from .schema import FIELD_LABELS, TEXT_FIELDS, join_fields
+from .vectorize import LexicalFeatures, NgramTfidf, lexical_array
 
 #: Fields that get a TF-IDF of their own in fields mode.
 PER_FIELD = ("title", "company_profile", "description", "requirements", "benefits")
@@ -44,6 +43,9 @@ PER_FIELD = ("title", "company_profile", "description", "requirements", "benefit
 TEMPLATE_SIMILARITY = 0.8
 #: Recall the "medium" band must keep on validation.
 MEDIUM_RECALL = 0.95
+#: Changes when a model saved by an older jobscam can no longer be scored by this one
+#: (2: n-gram TF-IDF computed with Arrow kernels, ``detector.vectorize``).
+MODEL_FORMAT = 2
 
 
 def frame_texts(frame: pd.DataFrame) -> list[str]:
@@ -64,8 +66,8 @@ def template_groups(texts: Sequence[str], threshold: float = TEMPLATE_SIMILARITY
     n = len(texts)
     if n == 0:
         return np.zeros(0, dtype=int)
-    vec = TfidfVectorizer(preprocessor=lexical_text, sublinear_tf=True, dtype=np.float32)
-    X = vec.fit_transform(texts).tocsr()
+    vec = NgramTfidf(ngram_range=(1, 1), min_df=1, sublinear_tf=True, dtype=np.float32)
+    X = vec.fit_transform(lexical_array(texts)).tocsr()
     rows, cols = [], []
     block = 2000
     XT = X.T.tocsc()
@@ -79,30 +81,6 @@ def template_groups(texts: Sequence[str], threshold: float = TEMPLATE_SIMILARITY
     graph = sparse.coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return labels
-
-
-class LexicalPrep(BaseEstimator, TransformerMixin):
-    """Apply :func:`lexical_text` to every column once (not once per vectorizer)."""
-
-    def fit(self, X: pd.DataFrame, y: Any = None) -> LexicalPrep:
-        return self
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return True  # stateless
-
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        return X.apply(lambda col: col.map(lexical_text))
-
-
-def _tfidf(**kw) -> TfidfVectorizer:
-    return TfidfVectorizer(
-        lowercase=False,  # LexicalPrep already folded case
-        sublinear_tf=True,
-        min_df=2,
-        ngram_range=(1, 2),
-        dtype=np.float32,
-        **kw,
-    )
 
 
 def _logistic(model: LogisticRegression, Z: np.ndarray) -> np.ndarray:
@@ -164,22 +142,25 @@ class TwoLinearScores(BaseEstimator, ClassifierMixin):
 
 
 def build_lexical(mode: str, C: float = 1.0) -> Pipeline:
-    """The lexical part for one mode: TF-IDF features -> two linear scores."""
+    """The lexical part for one mode: TF-IDF blocks -> two linear scores.
+
+    Paste mode reads one ``text`` column; fields mode reads the text fields, and gets the
+    whole ad (the fields joined as :func:`~detector.schema.join_fields` joins them) plus one
+    block per field of ``PER_FIELD``.
+    """
     if mode == "paste":
-        feats = ColumnTransformer([("text", _tfidf(), "text")])
+        feats = LexicalFeatures()
     elif mode == "fields":
-        feats = ColumnTransformer(
-            [("text", _tfidf(), "text")] + [(f, _tfidf(), f) for f in PER_FIELD]
-        )
+        feats = LexicalFeatures(parts=TEXT_FIELDS, fields=PER_FIELD, labels=dict(FIELD_LABELS))
     else:
         raise ValueError(f"unknown mode {mode!r}")
-    return Pipeline([("prep", LexicalPrep()), ("features", feats), ("svm", TwoLinearScores(C=C))])
+    return Pipeline([("features", feats), ("svm", TwoLinearScores(C=C))])
 
 
 def lexical_frame(frame: pd.DataFrame, texts: Sequence[str]) -> pd.DataFrame:
-    """The columns the lexical pipelines read: ``text`` and each per-field column ('' if absent)."""
+    """The columns the lexical pipelines read: ``text`` and each text field ('' if absent)."""
     out = pd.DataFrame({"text": list(texts)}, index=frame.index)
-    for f in PER_FIELD:
+    for f in TEXT_FIELDS:
         out[f] = frame[f].fillna("").astype(str) if f in frame.columns else ""
     return out
 
@@ -218,6 +199,10 @@ class Thresholds:
 
     def risk(self, p: np.ndarray) -> np.ndarray:
         return np.where(p >= self.high, "high", np.where(p >= self.medium, "medium", "low"))
+
+    def risk_of(self, p: float) -> str:
+        """The band of one probability (what :meth:`risk` gives, without numpy's overhead)."""
+        return "high" if p >= self.high else "medium" if p >= self.medium else "low"
 
 
 def choose_thresholds(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> Thresholds:
@@ -284,17 +269,14 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         folds = list(cv.split(np.zeros(len(y)), y, groups))
         self.oof_ = {}
         self.thresholds_ = {}
-        prepped = LexicalPrep().transform(lex)  # once, shared by every fold and mode
         records = frame.to_dict("records")
         for mode in ("paste", "fields"):
             base = build_lexical(mode, self.C)
             oof = np.zeros((len(y), 2))
             for tr, te in folds:
-                m = clone(base[1:]).fit(prepped.iloc[tr], y[tr])
-                oof[te] = m.decision_function(prepped.iloc[te])
-            fitted = clone(base)
-            fitted.steps[1:] = clone(base[1:]).fit(prepped, y).steps
-            setattr(self, f"{mode}_", fitted)
+                m = clone(base).fit(lex.iloc[tr], y[tr])
+                oof[te] = m.decision_function(lex.iloc[te])
+            setattr(self, f"{mode}_", clone(base).fit(lex, y))
             # Combiner fitted on out-of-fold scores; its own out-of-fold output sets thresholds.
             Z = self._combiner_input(oof, ind, records if mode == "fields" else None)
             comb = LogisticRegression(C=self.combiner_C, max_iter=2000)
@@ -333,26 +315,20 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         return np.hstack(cols)
 
     # -- scoring -----------------------------------------------------------------------------
-    # Scoring bypasses pandas and the ColumnTransformer: for one ad their overhead is tens of
-    # milliseconds, against well under one for the vectorizers themselves. Same fitted
-    # vectorizers, same column order, so the matrix equals the pipeline's.
+    # Scoring bypasses pandas: for one ad a DataFrame costs more than the vectorizers.
     def lexical_matrix(
         self, mode: str, texts: Sequence[str], rows: Sequence[Mapping[str, Any]] | None = None
     ) -> sparse.csr_matrix:
-        """The TF-IDF matrix the ``mode`` pipeline's SVMs read, for texts (+ field rows)."""
-        ct = getattr(self, f"{mode}_").named_steps["features"]
-        blocks = []
-        for _name, vec, col in ct.transformers_:
-            if col == "text":
-                docs = [lexical_text(t) for t in texts]
-            elif isinstance(col, str) and rows is not None:
-                docs = [lexical_text(_field(r, col)) for r in rows]
-            elif isinstance(col, str):
-                docs = [""] * len(texts)
-            else:  # the ColumnTransformer's dropped remainder
-                continue
-            blocks.append(vec.transform(docs))
-        return sparse.hstack(blocks, format="csr")
+        """The TF-IDF matrix the ``mode`` pipeline's SVMs read, for texts (paste mode) or
+        field rows (fields mode)."""
+        feats = getattr(self, f"{mode}_").named_steps["features"]
+        if feats.parts:
+            if rows is None:
+                raise ValueError(f"{mode} mode needs the ads' fields (rows)")
+            cols = {p: [_field(r, p) for r in rows] for p in feats.parts}
+        else:
+            cols = {"text": list(texts)}
+        return feats.transform(cols)
 
     def parts_from_matrix(
         self,

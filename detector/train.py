@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .dataset import NATURAL_SCAM_RATE, fingerprint, load_labelled
-from .model import JobScamModel, frame_texts, template_groups
+from .model import MODEL_FORMAT, JobScamModel, frame_texts, template_groups
 from .persistence import DEFAULT_MODEL_DIR, read_manifest, save_model, write_manifest
 from .rules import load_registry
 
@@ -32,6 +32,7 @@ def train(
     out = Path(out_dir) if out_dir is not None else DEFAULT_MODEL_DIR
     manifest = {
         "version": time.strftime("%Y.%m.%d", time.gmtime()),
+        "model_format": MODEL_FORMAT,
         "params": model.get_params(),
         "thresholds": {
             mode: {"high": th.high, "medium": th.medium} for mode, th in model.thresholds_.items()

@@ -68,6 +68,18 @@ def test_other_library_versions_say_retrain(small_model: Path, tmp_path: Path) -
         Detector.load(d)
 
 
+def test_a_model_in_an_older_format_says_retrain(small_model: Path, tmp_path: Path) -> None:
+    """Format 1 models held scikit-learn TfidfVectorizers; this jobscam cannot score them."""
+    d = tmp_path / "format1"
+    shutil.copytree(small_model, d)
+    m = json.loads((d / MANIFEST_FILE).read_text())
+    assert m["model_format"] == 2
+    del m["model_format"]  # what a format-1 manifest looks like
+    (d / MANIFEST_FILE).write_text(json.dumps(m))
+    with pytest.raises(ModelError, match="format 1.*jobscam train"):
+        Detector.load(d)
+
+
 def test_missing_model_folder_says_how_to_get_one(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="jobscam train"):
         Detector.load(tmp_path / "nowhere")
