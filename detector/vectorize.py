@@ -305,13 +305,20 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
             raise ValueError(f"fields {missing} are not among the parts {list(self.parts)}")
         labels = self.labels or {}
         width = len(self.parts)
-        cells = np.empty((n, width), dtype=object)
-        for k, name in enumerate(self.parts):
+        columns = []
+        for name in self.parts:
+            v = pc.utf8_trim_whitespace(_strings(_column(X, name, n)))
             label = labels.get(name, "")
-            for i, v in enumerate(_column(X, name, n)):
-                v = v.strip() if isinstance(v, str) else ""
-                cells[i, k] = f"{label} {v}" if label and v else v
-        tok, part = tokens(lexical_array(cells.ravel().tolist()))  # row-major: ad by ad
+            if label:  # "Salary: 1000-1500", as join_fields writes it; nothing if empty
+                labelled = pc.binary_join_element_wise(
+                    pa.scalar(label, pa.large_string()), v, _SPACE
+                )
+                v = pc.if_else(pc.equal(pc.utf8_length(v), 0), v, labelled)
+            columns.append(v)
+        # Row-major (ad by ad, each ad's fields in order), so an ad's tokens are contiguous.
+        order = np.arange(n * width).reshape(width, n).T.ravel()
+        cells = pc.take(pa.concat_arrays(columns), pa.array(order))
+        tok, part = tokens(lexical_array(cells))
         row = part // width
         grams = [tok] if rng[0] == 1 else []
         g_row = [row] if rng[0] == 1 else []
