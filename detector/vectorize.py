@@ -15,6 +15,7 @@ module, so the model always sees text prepared the same way.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,9 +64,20 @@ def _strings(texts: Sequence[str] | pd.Series | pa.Array) -> pa.Array:
     )
 
 
+def _nfkc(a: pa.Array) -> pa.Array:
+    """NFKC of each string. ASCII strings are already NFKC; the others go through Python's
+    ``unicodedata``, which is 3-4x faster than Arrow's utf8proc kernel on ads."""
+    other = pc.invert(pc.string_is_ascii(a))
+    idx = np.flatnonzero(other.to_numpy(zero_copy_only=False))
+    if idx.size == 0:
+        return a
+    fixed = [unicodedata.normalize("NFKC", t) for t in pc.take(a, pa.array(idx)).to_pylist()]
+    return pc.replace_with_mask(a, other, pa.array(fixed, type=a.type))
+
+
 def lexical_array(texts: Sequence[str] | pd.Series | pa.Array) -> pa.Array:
     """Prepare a batch of texts for the word TF-IDF (see :func:`lexical_text`)."""
-    a = pc.utf8_normalize(_strings(texts), "NFKC")
+    a = _nfkc(_strings(texts))
     for pattern, replacement in _LEXICAL_STEPS[:-1]:
         a = pc.replace_substring_regex(a, pattern, replacement)
     a = pc.utf8_lower(a)
@@ -99,33 +111,46 @@ def tokens(prepared: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return pc.filter(flat, keep), pc.filter(parent, keep).to_numpy()
 
 
-def ngrams(
-    tok: pa.Array, doc: np.ndarray, n_docs: int, ngram_range: tuple[int, int] = (1, 2)
-) -> Ngrams:
-    """Uni- and/or bigrams of flattened tokens (from :func:`tokens` or a slice of it)."""
+def raw_ngrams(
+    tok: pa.Array, doc: np.ndarray, ngram_range: tuple[int, int] = (1, 2)
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Uni- and/or bigrams of flattened tokens (from :func:`tokens`): the n-grams, the
+    document of each, and for bigrams the position of their first token (-1 for unigrams)."""
     lo, hi = ngram_range
     if not 1 <= lo <= hi <= 2:
         raise ValueError(f"ngram_range must be within (1, 2), got {ngram_range}")
     parts: list[pa.Array] = []
     docs: list[np.ndarray] = []
+    first: list[np.ndarray] = []
     if lo == 1:
         parts.append(tok)
         docs.append(doc)
+        first.append(np.full(len(tok), -1, dtype=np.int64))
     if hi == 2 and len(tok) > 1:
         same = np.flatnonzero(doc[1:] == doc[:-1])
-        if same.size:
-            idx = pa.array(same)
-            left = pc.take(tok, idx)
-            right = pc.take(tok, pa.array(same + 1))
-            parts.append(pc.binary_join_element_wise(left, right, _SPACE))
-            docs.append(doc[same])
+        left = pc.take(tok, pa.array(same))
+        right = pc.take(tok, pa.array(same + 1))
+        parts.append(pc.binary_join_element_wise(left, right, _SPACE))
+        docs.append(doc[same])
+        first.append(same)
     if not parts:
-        empty = pa.array([], type=pa.large_string())
-        return Ngrams(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, n_docs)
-    allg = pa.concat_arrays([p.cast(pa.large_string()) for p in parts])
-    enc = pc.dictionary_encode(allg)
+        return pa.array([], type=pa.large_string()), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    grams = pa.concat_arrays([p.cast(pa.large_string()) for p in parts])
+    return grams, np.concatenate(docs).astype(np.int64, copy=False), np.concatenate(first)
+
+
+def ngrams(
+    tok: pa.Array, doc: np.ndarray, n_docs: int, ngram_range: tuple[int, int] = (1, 2)
+) -> Ngrams:
+    """Uni- and/or bigrams of flattened tokens (from :func:`tokens` or a slice of it)."""
+    grams, docs, _ = raw_ngrams(tok, doc, ngram_range)
+    return _encoded(grams, docs, n_docs)
+
+
+def _encoded(grams: pa.Array, docs: np.ndarray, n_docs: int) -> Ngrams:
+    enc = pc.dictionary_encode(grams)
     return Ngrams(
-        doc=np.concatenate(docs).astype(np.int64, copy=False),
+        doc=docs,
         codes=enc.indices.to_numpy().astype(np.int64, copy=False),
         terms=enc.dictionary,
         n_docs=n_docs,
@@ -203,15 +228,26 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
     def _counts(self, ng: Ngrams) -> sparse.csr_matrix:
         # Look up each distinct n-gram of the batch once, in Arrow's hash table.
         lookup = pc.index_in(ng.terms, value_set=self._vocabulary_array())
-        lookup = lookup.to_numpy(zero_copy_only=False)
-        ids = np.nan_to_num(lookup, nan=-1).astype(np.int64)[ng.codes]
+        lookup = pc.fill_null(lookup, -1).to_numpy().astype(np.int64)
+        return self._count_matrix(ng.doc, lookup[ng.codes], ng.n_docs)
+
+    def _count_matrix(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> sparse.csr_matrix:
+        """Term counts per document from each n-gram's vocabulary id (-1: not in it)."""
         keep = ids >= 0
         m = sparse.csr_matrix(
-            (np.ones(int(keep.sum()), dtype=np.float64), (ng.doc[keep], ids[keep])),
-            shape=(ng.n_docs, len(self.vocabulary_)),
+            (np.ones(int(keep.sum()), dtype=np.float64), (doc[keep], ids[keep])),
+            shape=(n_docs, len(self.vocabulary_)),
         )
         m.sum_duplicates()
         return m
+
+    def transform_ids(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> sparse.csr_matrix:
+        """TF-IDF from each n-gram's document and vocabulary id (-1: not in the vocabulary)."""
+        check_is_fitted(self, "vocabulary_")
+        if n_docs == 0:
+            return sparse.csr_matrix((0, len(self.vocabulary_)), dtype=self.dtype)
+        X = self.tfidf_.transform(self._count_matrix(doc, ids, n_docs))
+        return X.astype(self.dtype, copy=False)
 
     def __getstate__(self) -> dict[str, Any]:
         # The Arrow copy of the vocabulary is rebuilt on first use: the pickle then holds only
@@ -292,14 +328,15 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
     def _block_names(self) -> list[str]:
         return ["text", *self.fields]
 
-    def _blocks(self, X: Any) -> list[Ngrams]:
-        """The n-grams of each block (the whole ad, then each field)."""
+    def _grams(self, X: Any) -> tuple[pa.Array, np.ndarray, list[np.ndarray | None], int]:
+        """Every n-gram of the batch, the row it comes from, and for each block (the whole
+        ad, then each field) the positions of its n-grams (None: all of them)."""
         n = _n_rows(X)
         rng = tuple(self.ngram_range)
         if not self.parts:
-            a = _strings(_column(X, "text", n))
-            tok, doc = tokens(lexical_array(a))
-            return [ngrams(tok, doc, n, rng)]
+            tok, doc = tokens(lexical_array(_strings(_column(X, "text", n))))
+            grams, rows, _ = raw_ngrams(tok, doc, rng)
+            return grams, rows, [None], n
         missing = [f for f in self.fields if f not in self.parts]
         if missing:
             raise ValueError(f"fields {missing} are not among the parts {list(self.parts)}")
@@ -318,35 +355,23 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
         # Row-major (ad by ad, each ad's fields in order), so an ad's tokens are contiguous.
         order = np.arange(n * width).reshape(width, n).T.ravel()
         cells = pc.take(pa.concat_arrays(columns), pa.array(order))
-        tok, part = tokens(lexical_array(cells))
-        row = part // width
-        grams = [tok] if rng[0] == 1 else []
-        g_row = [row] if rng[0] == 1 else []
-        g_part = [part] if rng[0] == 1 else []
-        if rng[1] == 2 and len(tok) > 1:
-            same = np.flatnonzero(row[1:] == row[:-1])
-            left = pc.take(tok, pa.array(same))
-            right = pc.take(tok, pa.array(same + 1))
-            grams.append(pc.binary_join_element_wise(left, right, _SPACE))
-            g_row.append(row[same])
-            # A bigram spanning two fields belongs to the whole ad only (part -1).
-            g_part.append(np.where(part[same] == part[same + 1], part[same], -1))
-        if not grams:
-            empty = Ngrams(
-                np.zeros(0, np.int64), np.zeros(0, np.int64), pa.array([], pa.large_string()), n
+        tok, cell = tokens(lexical_array(cells))
+        grams, cell_of, first = raw_ngrams(tok, cell, rng)  # n-grams within one cell...
+        rows = cell_of // width
+        if rng[1] == 2 and len(tok) > 1:  # ... and bigrams spanning two fields of an ad
+            row = cell // width
+            cross = np.flatnonzero((row[1:] == row[:-1]) & (cell[1:] != cell[:-1]))
+            left = pc.take(tok, pa.array(cross))
+            right = pc.take(tok, pa.array(cross + 1))
+            grams = pa.concat_arrays(
+                [grams, pc.binary_join_element_wise(left, right, _SPACE).cast(grams.type)]
             )
-            return [empty for _ in self._block_names()]
-        enc = pc.dictionary_encode(pa.concat_arrays([g.cast(pa.large_string()) for g in grams]))
-        codes = enc.indices.to_numpy().astype(np.int64, copy=False)
-        rows = np.concatenate(g_row).astype(np.int64, copy=False)
-        parts = np.concatenate(g_part)
-        field_of = np.where(parts >= 0, parts % width, -1)
-        out = [Ngrams(rows, codes, enc.dictionary, n)]
+            rows = np.concatenate([rows, row[cross]])
+        field = cell_of % width  # positions past len(cell_of) are cross-field bigrams
+        sels: list[np.ndarray | None] = [None]
         for name in self.fields:
-            k = list(self.parts).index(name)
-            sel = field_of == k
-            out.append(Ngrams(rows[sel], codes[sel], enc.dictionary, n))
-        return out
+            sels.append(np.flatnonzero(field == list(self.parts).index(name)))
+        return grams, rows, sels, n
 
     def _vectorizer(self) -> NgramTfidf:
         return NgramTfidf(
@@ -357,14 +382,49 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
         )
 
     def fit(self, X: Any, y: Any = None) -> LexicalFeatures:
-        self.vectorizers_ = [self._vectorizer().fit_ngrams(b) for b in self._blocks(X)]
+        grams, rows, sels, n = self._grams(X)
+        enc = _encoded(grams, rows, n)
+        self.vectorizers_ = [
+            self._vectorizer().fit_ngrams(
+                enc if sel is None else Ngrams(enc.doc[sel], enc.codes[sel], enc.terms, n)
+            )
+            for sel in sels
+        ]
+        self.__dict__.pop("_union", None)
         return self
 
     def transform(self, X: Any) -> sparse.csr_matrix:
         check_is_fitted(self, "vectorizers_")
-        blocks = self._blocks(X)
-        mats = [v.transform_ngrams(b) for v, b in zip(self.vectorizers_, blocks, strict=True)]
+        grams, rows, sels, n = self._grams(X)
+        # One hash lookup per n-gram in the union of the blocks' vocabularies, then each
+        # block maps union ids to its own columns with a numpy take.
+        union, maps = self._union_vocabulary()
+        gid = pc.fill_null(pc.index_in(grams, value_set=union), -1).to_numpy()
+        mats = []
+        for v, sel, to_block in zip(self.vectorizers_, sels, maps, strict=True):
+            g = gid if sel is None else gid[sel]
+            r = rows if sel is None else rows[sel]
+            mats.append(v.transform_ids(r, to_block[g], n))
         return sparse.hstack(mats, format="csr")
+
+    def _union_vocabulary(self) -> tuple[pa.Array, list[np.ndarray]]:
+        cached = self.__dict__.get("_union")
+        if cached is None:
+            terms = [v._vocabulary_array() for v in self.vectorizers_]
+            union = pc.unique(pa.concat_arrays(terms))
+            maps = []
+            for t in terms:
+                # Index -1 (not in the union) must map to -1: one spare slot at the end.
+                m = np.full(len(union) + 1, -1, dtype=np.int64)
+                m[pc.index_in(t, value_set=union).to_numpy()] = np.arange(len(t))
+                maps.append(m)
+            cached = self._union = (union, maps)
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_union", None)  # rebuilt on first use
+        return state
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "vectorizers_")
