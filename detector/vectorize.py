@@ -18,16 +18,20 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import re2
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
+
+from .normalize import iter_spans
 
 # lexical_text's steps as (RE2 pattern, replacement). The order matters: contacts become
 # placeholder tokens before digits are folded; "Rp 15.000.000" is money, not a phone, so
@@ -50,6 +54,12 @@ _LEXICAL_STEPS: tuple[tuple[str, str], ...] = (
 #: Separators between tokens: anything but a letter, a digit or an underscore.
 _NON_WORD = r"[^\p{L}\p{N}_]+"
 _SPACE = pa.scalar(" ", pa.large_string())
+#: Up to this many bytes of text in a batch, tokens are found with a precompiled RE2 (see
+#: ``_few_tokens``).
+SMALL_BATCH_BYTES = 60_000
+#: Up to this many n-grams in a batch, vocabulary lookups use Python dicts (see
+#: ``LexicalFeatures.transform``).
+SMALL_BATCH_NGRAMS = 20_000
 
 
 def _strings(texts: Sequence[str] | pd.Series | pa.Array) -> pa.Array:
@@ -102,8 +112,31 @@ class Ngrams:
     n_docs: int
 
 
+@lru_cache(maxsize=1)
+def _token_regex() -> re2._Regexp:
+    return re2.compile(r"[\p{L}\p{N}_]{2,}")  # a maximal run of 2+ word characters
+
+
+def _few_tokens(prepared: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """:func:`tokens` for a few ads, with a precompiled RE2: Arrow compiles its pattern on
+    every call, and the Unicode classes take 2-3 ms to compile, more than a pasted ad costs
+    to score."""
+    regex = _token_regex()
+    out: list[str] = []
+    counts: list[int] = []
+    for text in prepared.to_pylist():
+        data = text.encode("utf-8") if text else b""
+        found = [data[s:e].decode("utf-8") for ((s, e),) in iter_spans(regex, data)]
+        out.extend(found)
+        counts.append(len(found))
+    doc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    return pa.array(out, type=pa.large_string()), doc
+
+
 def tokens(prepared: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Every token of a batch, flattened, and the index of the document each comes from."""
+    if len(prepared) == 0 or pc.sum(pc.binary_length(prepared)).as_py() <= SMALL_BATCH_BYTES:
+        return _few_tokens(prepared)
     lists = pc.split_pattern_regex(prepared, _NON_WORD)
     flat = pc.list_flatten(lists)
     parent = pc.list_parent_indices(lists)
@@ -222,8 +255,7 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         check_is_fitted(self, "vocabulary_")
         if ng.n_docs == 0:
             return sparse.csr_matrix((0, len(self.vocabulary_)), dtype=self.dtype)
-        X = self.tfidf_.transform(self._counts(ng))
-        return X.astype(self.dtype, copy=False)
+        return self._weigh(self._counts(ng))
 
     def _counts(self, ng: Ngrams) -> sparse.csr_matrix:
         # Look up each distinct n-gram of the batch once, in Arrow's hash table.
@@ -241,13 +273,26 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         m.sum_duplicates()
         return m
 
+    def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """``self.tfidf_.transform(counts)`` (sublinear tf, idf, L2 rows) without its input
+        validation, which costs more than the arithmetic for one ad."""
+        data = counts.data.astype(np.float64)
+        if self.sublinear_tf:
+            data = np.log(data) + 1.0
+        data *= self.tfidf_.idf_[counts.indices]
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
+        data /= np.where(norms > 0, norms, 1.0)[rows]
+        return sparse.csr_matrix(
+            (data.astype(self.dtype), counts.indices, counts.indptr), shape=counts.shape
+        )
+
     def transform_ids(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> sparse.csr_matrix:
         """TF-IDF from each n-gram's document and vocabulary id (-1: not in the vocabulary)."""
         check_is_fitted(self, "vocabulary_")
         if n_docs == 0:
             return sparse.csr_matrix((0, len(self.vocabulary_)), dtype=self.dtype)
-        X = self.tfidf_.transform(self._count_matrix(doc, ids, n_docs))
-        return X.astype(self.dtype, copy=False)
+        return self._weigh(self._count_matrix(doc, ids, n_docs))
 
     def __getstate__(self) -> dict[str, Any]:
         # The Arrow copy of the vocabulary is rebuilt on first use: the pickle then holds only
@@ -396,11 +441,21 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
     def transform(self, X: Any) -> sparse.csr_matrix:
         check_is_fitted(self, "vectorizers_")
         grams, rows, sels, n = self._grams(X)
-        # One hash lookup per n-gram in the union of the blocks' vocabularies, then each
-        # block maps union ids to its own columns with a numpy take.
+        mats = []
+        if len(grams) <= SMALL_BATCH_NGRAMS:
+            # A few ads (one pasted ad: ~1,000 n-grams): Python dict lookups cost less than
+            # building Arrow's hash table of the vocabulary (~200,000 terms) for them.
+            terms = grams.to_pylist()
+            for v, sel in zip(self.vectorizers_, sels, strict=True):
+                sub = terms if sel is None else [terms[i] for i in sel.tolist()]
+                get = v.vocabulary_.get
+                ids = np.fromiter((get(t, -1) for t in sub), dtype=np.int64, count=len(sub))
+                mats.append(v.transform_ids(rows if sel is None else rows[sel], ids, n))
+            return sparse.hstack(mats, format="csr")
+        # A chunk: one hash lookup per n-gram in the union of the blocks' vocabularies, then
+        # each block maps union ids to its own columns with a numpy take.
         union, maps = self._union_vocabulary()
         gid = pc.fill_null(pc.index_in(grams, value_set=union), -1).to_numpy()
-        mats = []
         for v, sel, to_block in zip(self.vectorizers_, sels, maps, strict=True):
             g = gid if sel is None else gid[sel]
             r = rows if sel is None else rows[sel]

@@ -140,3 +140,41 @@ def test_fields_features_accept_a_frame_or_columns_and_missing_fields() -> None:
     np.testing.assert_allclose(a, b)
     with pytest.raises(ValueError, match="not among the parts"):
         LexicalFeatures(parts=("title",), fields=("description",)).fit(cols)
+
+
+def test_small_and_large_batches_give_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One ad is looked up with Python dicts, a chunk with Arrow: the matrices must agree."""
+    import detector.vectorize as vectorize
+
+    rows = fields_rows() * 3
+    cols = {f: [r.get(f, "") for r in rows] for f in TEXT_FIELDS}
+    feats = LexicalFeatures(parts=TEXT_FIELDS, fields=("title", "description"), min_df=1)
+    feats.fit(cols)
+    monkeypatch.setattr(vectorize, "SMALL_BATCH_NGRAMS", 10**9)
+    small = feats.transform(cols).toarray()
+    monkeypatch.setattr(vectorize, "SMALL_BATCH_NGRAMS", -1)
+    large = feats.transform(cols).toarray()
+    np.testing.assert_array_equal(small, large)
+    assert small.any()
+
+
+def test_few_and_many_ads_are_tokenized_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pasted ad is tokenized with a precompiled RE2, a chunk with Arrow's kernel."""
+    import detector.vectorize as vectorize
+
+    tricky = [
+        "café naïve résumé: 日本語 の 求人 snake_case_token and x y z—don’t",
+        "İstanbul ı ǅ ½ ² ٣ a٣ ٣٣ e\u0301te Ｆｕｌｌ ",
+        "",
+        "a",
+        "ab",
+        "emoji 🙂🙂 between👍words tab\there\nnew line",
+    ] + CORPUS
+    prepared = lexical_array(tricky)
+    monkeypatch.setattr(vectorize, "SMALL_BATCH_BYTES", 10**9)
+    few_tok, few_doc = vectorize.tokens(prepared)
+    monkeypatch.setattr(vectorize, "SMALL_BATCH_BYTES", -1)
+    many_tok, many_doc = vectorize.tokens(prepared)
+    assert few_tok.to_pylist() == many_tok.to_pylist()
+    np.testing.assert_array_equal(few_doc, many_doc)
+    assert "snake_case_token" in few_tok.to_pylist() and "日本語" in few_tok.to_pylist()
