@@ -204,8 +204,8 @@ def _components(
     renum = np.empty(n_comp, dtype=np.int64)
     renum[np.lexsort((first, -sizes))] = np.arange(n_comp)
     labels = renum[comp]
-    for c, k in set(zip(labels[inv[:e]].tolist(), kind.tolist(), strict=True)):
-        how[c].add(_KIND[k])
+    for x in np.unique(labels[inv[:e]] * 2 + kind.astype(np.int64)).tolist():
+        how[x // 2].add(_KIND[x % 2])
     return nodes, labels, how
 
 
