@@ -408,6 +408,9 @@ def score_canonical(det: Any, canon: pd.DataFrame) -> pd.DataFrame:
     """Result columns for a frame of ad fields (``text`` or field columns), same rows."""
     text_column = "text" if "text" in canon.columns else None
     res = det.score_frame(canon, text_column=text_column)
+    # The TF-IDF's Arrow buffers are freed, but the allocator keeps the pages for reuse:
+    # hand them back, or every worker holds its largest chunk's peak (~60 MB) for good.
+    pa.default_memory_pool().release_unused()
     return res[list(RESULT_COLUMNS)].reset_index(drop=True)
 
 
