@@ -67,6 +67,8 @@ CLUSTER_COLUMNS: tuple[str, ...] = (
     "n_companies",
     "n_locations",
     "n_titles",
+    "first_posted",
+    "last_posted",
     "max_probability",
     "mean_probability",
     "categories",
@@ -232,6 +234,7 @@ class ClusterCollector:
     _has_text: list[np.ndarray] = field(default_factory=list)
     _prob: list[np.ndarray] = field(default_factory=list)
     _num: list[np.ndarray] = field(default_factory=list)
+    _posted: list[np.ndarray] = field(default_factory=list)
     _coded: dict[str, list[np.ndarray]] = field(default_factory=lambda: defaultdict(list))
     _vocab: dict[str, int] = field(default_factory=dict)
     _words: list[str] = field(default_factory=list)
@@ -288,6 +291,10 @@ class ClusterCollector:
             ("title", "title"),
         ):
             coded[name].append(self._code(_clean(v) for v in col(fld)))
+        posted = m.get("posted_at")
+        self._posted.append(
+            posting_times(frame[posted]) if posted in frame.columns else np.full(n, np.nan)
+        )
         num = "line" if "line" in frame.columns else "row" if "row" in frame.columns else None
         nums = frame[num].tolist() if num else range(self._n, self._n + n)
         self._num.append(np.array([str(x) for x in nums], dtype=object))
@@ -308,6 +315,7 @@ class ClusterCollector:
             cols["contacts"] = cat(self._contacts) if self._contacts else np.zeros(0, object)
             cols["prob"] = cat(self._prob) if self._prob else np.zeros(0)
             cols["num"] = cat(self._num) if self._num else np.zeros(0, object)
+            cols["posted"] = cat(self._posted) if self._posted else np.zeros(0)
             self._cols = cols
         return self._cols
 
@@ -375,6 +383,8 @@ class ClusterCollector:
                 risks, probs, len(idx), len(companies), bool(shared), "text" in how[c]
             )
             finite = bool(np.isfinite(probs).any())
+            posted = cols["posted"][idx]
+            dated = bool(np.isfinite(posted).any())
             rows.append(
                 {
                     "cluster_id": c,
@@ -385,6 +395,8 @@ class ClusterCollector:
                     "n_companies": len(companies),
                     "n_locations": len(set(cols["location"][idx].tolist()) - {-1}),
                     "n_titles": len({t for t in titles if t}),
+                    "first_posted": _iso(np.nanmin(posted)) if dated else None,
+                    "last_posted": _iso(np.nanmax(posted)) if dated else None,
                     "max_probability": float(np.nanmax(probs)) if finite else None,
                     "mean_probability": float(np.nanmean(probs)) if finite else None,
                     "categories": ";".join(k for k, _ in cats.most_common(8)),
@@ -417,6 +429,27 @@ def write_clusters(table: pd.DataFrame, hubs: Mapping[str, int], path: str) -> i
             encoding="utf-8",
         )
     return len(table)
+
+
+def posting_times(values: pd.Series) -> np.ndarray:
+    """Posting times as seconds since 1970 (UTC; NaN where missing or unreadable).
+
+    Dates and date-times in any common written form ("2024-03-05", "2024-03-05T10:00:00+07:00",
+    "5 Mar 2024"); naive times count as UTC; numbers are not guessed at (seconds? days?).
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        when = pd.to_datetime(values, utc=True)
+    else:
+        text = values.map(lambda v: v if isinstance(v, str) and v.strip() else None)
+        when = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
+    out = np.full(len(values), np.nan)
+    ok = when.notna().to_numpy()
+    out[ok] = when[ok].map(lambda t: t.timestamp()).to_numpy(float)
+    return out
+
+
+def _iso(seconds: float) -> str:
+    return pd.Timestamp(seconds, unit="s", tz="UTC").isoformat()
 
 
 def _clean(v: Any) -> str | None:

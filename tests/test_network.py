@@ -21,6 +21,16 @@ def _words(rng: np.random.Generator, n: int) -> list[str]:
     return [f"w{int(x)}" for x in rng.integers(0, 20_000, n)]
 
 
+def _posted(m: int) -> str:
+    """Member m of a network posts on 1 + m March 2024, written in mixed ways (one
+    unreadable)."""
+    if m == 4:
+        return "kemarin"  # "yesterday": not a date
+    return (f"2024-03-{m + 1:02d}", f"{m + 1} Mar 2024", f"2024-03-{m + 1:02d}T09:30:00+07:00")[
+        m % 3
+    ]
+
+
 @cache
 def _board(seed: int = 7) -> tuple[pd.DataFrame, np.ndarray]:
     """Background ads (unique text and phone, a board footer everywhere, a big employer's
@@ -39,6 +49,7 @@ def _board(seed: int = 7) -> tuple[pd.DataFrame, np.ndarray]:
                 "company": f"company {i % 700}",
                 "location": f"city {i % 40}",
                 "contacts": ";".join(contacts),
+                "posted_at": f"2024-01-{i % 28 + 1:02d}",
             }
         )
         truth.append(-1)
@@ -61,6 +72,7 @@ def _board(seed: int = 7) -> tuple[pd.DataFrame, np.ndarray]:
                     "company": f"front {net}-{m}",
                     "location": "Phnom Penh",
                     "contacts": ";".join(contacts),
+                    "posted_at": _posted(m),
                 }
             )
             truth.append(net)
@@ -100,6 +112,21 @@ def test_planted_networks_are_found() -> None:
     # Every clustered row carries its cluster's risk; unclustered rows carry none.
     assert rows.loc[rows["cluster_id"] >= 0, "network_risk"].notna().all()
     assert rows.loc[rows["cluster_id"] < 0, "network_risk"].isna().all()
+
+
+def test_clusters_say_when_their_ads_were_posted() -> None:
+    frame, truth = _board()
+    rows, table = cluster(frame)
+    assert (table["first_posted"] == "2024-03-01T00:00:00+00:00").all()
+    for _, c in table.iterrows():
+        net = int(pd.Series(truth[rows["cluster_id"] == c["cluster_id"]]).mode()[0])
+        size = int((truth == net).sum())
+        last = max(m for m in range(size) if m != 4)  # member 4's date is unreadable
+        hour = "02:30" if last % 3 == 2 else "00:00"  # 09:30 in UTC+7
+        assert c["last_posted"] == f"2024-03-{last + 1:02d}T{hour}:00+00:00", c["last_posted"]
+    undated = frame.drop(columns=["posted_at"])
+    _, table = cluster(undated)
+    assert table["first_posted"].isna().all() and table["last_posted"].isna().all()
 
 
 def test_common_identifiers_do_not_merge_everything() -> None:
