@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import glob
 import io
+import gc
 import json
 import os
 import signal
@@ -894,6 +895,9 @@ def scan(
             ok_rows = np.array([i for i, e in enumerate(chunk.errors) if e is None], dtype=int)
             canon = _canonical(chunk.frame.iloc[ok_rows], mapping) if len(ok_rows) else None
             if pool is None and n_workers > 1 and detector is None:
+                # Forked workers share the loaded model's pages until written to; the
+                # cyclic GC writes to every object it visits. Frozen objects are skipped.
+                gc.freeze()
                 pool = ProcessPoolExecutor(
                     max_workers=n_workers, initializer=_init_worker, initargs=(model_dir,)
                 )
