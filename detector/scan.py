@@ -17,9 +17,9 @@ makes an interrupted scan resumable (``resume=True``).
 from __future__ import annotations
 
 import csv
+import gc
 import glob
 import io
-import gc
 import json
 import os
 import signal

@@ -146,37 +146,33 @@ def tokens(prepared: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 def raw_ngrams(
     tok: pa.Array, doc: np.ndarray, ngram_range: tuple[int, int] = (1, 2)
-) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Uni- and/or bigrams of flattened tokens (from :func:`tokens`): the n-grams, the
-    document of each, and for bigrams the position of their first token (-1 for unigrams)."""
+) -> tuple[pa.Array, np.ndarray]:
+    """Uni- and/or bigrams of flattened tokens (from :func:`tokens`) and the document of each."""
     lo, hi = ngram_range
     if not 1 <= lo <= hi <= 2:
         raise ValueError(f"ngram_range must be within (1, 2), got {ngram_range}")
     parts: list[pa.Array] = []
     docs: list[np.ndarray] = []
-    first: list[np.ndarray] = []
     if lo == 1:
         parts.append(tok)
         docs.append(doc)
-        first.append(np.full(len(tok), -1, dtype=np.int64))
     if hi == 2 and len(tok) > 1:
         same = np.flatnonzero(doc[1:] == doc[:-1])
         left = pc.take(tok, pa.array(same))
         right = pc.take(tok, pa.array(same + 1))
         parts.append(pc.binary_join_element_wise(left, right, _SPACE))
         docs.append(doc[same])
-        first.append(same)
     if not parts:
-        return pa.array([], type=pa.large_string()), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return pa.array([], type=pa.large_string()), np.zeros(0, np.int64)
     grams = pa.concat_arrays([p.cast(pa.large_string()) for p in parts])
-    return grams, np.concatenate(docs).astype(np.int64, copy=False), np.concatenate(first)
+    return grams, np.concatenate(docs).astype(np.int64, copy=False)
 
 
 def ngrams(
     tok: pa.Array, doc: np.ndarray, n_docs: int, ngram_range: tuple[int, int] = (1, 2)
 ) -> Ngrams:
     """Uni- and/or bigrams of flattened tokens (from :func:`tokens` or a slice of it)."""
-    grams, docs, _ = raw_ngrams(tok, doc, ngram_range)
+    grams, docs = raw_ngrams(tok, doc, ngram_range)
     return _encoded(grams, docs, n_docs)
 
 
@@ -244,7 +240,8 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         kept = pc.take(kept, pc.array_sort_indices(kept))  # alphabetical, as scikit-learn
         self.vocabulary_ = {t: i for i, t in enumerate(kept.to_pylist())}
         self._terms = kept
-        self.tfidf_ = TfidfTransformer(sublinear_tf=self.sublinear_tf).fit(self._counts(ng))
+        counts = self._count_matrix(ng.doc, self._ids(ng), ng.n_docs)
+        self.tfidf_ = TfidfTransformer(sublinear_tf=self.sublinear_tf).fit(counts)
         return self
 
     def transform(self, X: Any) -> sparse.csr_matrix:
@@ -253,15 +250,12 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
 
     def transform_ngrams(self, ng: Ngrams) -> sparse.csr_matrix:
         check_is_fitted(self, "vocabulary_")
-        if ng.n_docs == 0:
-            return sparse.csr_matrix((0, len(self.vocabulary_)), dtype=self.dtype)
-        return self._weigh(self._counts(ng))
+        return self.transform_ids(ng.doc, self._ids(ng), ng.n_docs)
 
-    def _counts(self, ng: Ngrams) -> sparse.csr_matrix:
-        # Look up each distinct n-gram of the batch once, in Arrow's hash table.
+    def _ids(self, ng: Ngrams) -> np.ndarray:
+        """Each n-gram's vocabulary id (-1: not in it), looking up each distinct one once."""
         lookup = pc.index_in(ng.terms, value_set=self._vocabulary_array())
-        lookup = pc.fill_null(lookup, -1).to_numpy().astype(np.int64)
-        return self._count_matrix(ng.doc, lookup[ng.codes], ng.n_docs)
+        return pc.fill_null(lookup, -1).to_numpy().astype(np.int64)[ng.codes]
 
     def _count_matrix(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> sparse.csr_matrix:
         """Term counts per document from each n-gram's vocabulary id (-1: not in it)."""
@@ -380,7 +374,7 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
         rng = tuple(self.ngram_range)
         if not self.parts:
             tok, doc = tokens(lexical_array(_strings(_column(X, "text", n))))
-            grams, rows, _ = raw_ngrams(tok, doc, rng)
+            grams, rows = raw_ngrams(tok, doc, rng)
             return grams, rows, [None], n
         missing = [f for f in self.fields if f not in self.parts]
         if missing:
@@ -401,7 +395,7 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
         order = np.arange(n * width).reshape(width, n).T.ravel()
         cells = pc.take(pa.concat_arrays(columns), pa.array(order))
         tok, cell = tokens(lexical_array(cells))
-        grams, cell_of, first = raw_ngrams(tok, cell, rng)  # n-grams within one cell...
+        grams, cell_of = raw_ngrams(tok, cell, rng)  # n-grams within one cell...
         rows = cell_of // width
         if rng[1] == 2 and len(tok) > 1:  # ... and bigrams spanning two fields of an ad
             row = cell // width
