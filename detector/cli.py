@@ -308,11 +308,15 @@ def scan(
                 resume=resume,
                 progress=not quiet and sys.stderr.isatty(),
                 model_dir=model_dir,
-                on_chunk=collect.add if collect else None,
+                on_chunk=collect.add if collect is not None else None,
             )
             if collect is not None and not summary.interrupted:
                 n = collect.write(clusters_out)
                 click.echo(f"clusters: {n:,} networks written to {clusters_out}", err=True)
+                if output and output != "-":
+                    from .network import annotate_output
+
+                    annotate_output(output, collect)
     except (ScanError, ModelError) as exc:
         _fail(str(exc))
     click.echo(

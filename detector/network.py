@@ -20,16 +20,18 @@ unrelated ads into one giant cluster; an identifier held by more than
 from __future__ import annotations
 
 import json
+import os
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from datasketch import MinHash
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -505,11 +507,82 @@ def cluster(
     col.add(frame)
     labels, table = col.result()
     out = frame.copy()
-    out["cluster_id"] = labels
-    risk_of = dict(zip(table["cluster_id"], table["network_risk"], strict=True))
-    out["network_risk"] = [risk_of.get(int(c)) for c in labels]
+    for name, values in row_columns(labels, table).items():
+        out[name] = values
     table.attrs["hubs"] = dict(col.hubs)
     return out, table
+
+
+#: Columns a clustered scan adds to every row.
+ROW_COLUMNS: tuple[str, ...] = ("cluster_id", "network_risk", "network_note")
+
+
+def network_note(cluster: Mapping[str, Any]) -> str:
+    """One line for a member ad's verdict, e.g. "whatsapp:+62899... is shared by ads in a
+    network of 14 ads under 9 company names (linked by identifier;text)"."""
+    shared = str(cluster.get("shared_identifiers") or "").split(";")[0]
+    head = f"{shared} is shared by ads in a network" if shared else "Part of a network"
+    return (
+        f"{head} of {int(cluster['size'])} ads under {int(cluster['n_companies'])} company "
+        f"names (linked by {cluster['linked_by']}; network risk {cluster['network_risk']})"
+    )
+
+
+def row_columns(labels: np.ndarray, table: pd.DataFrame) -> dict[str, list[Any]]:
+    """``cluster_id``, ``network_risk`` and ``network_note`` for rows with these labels."""
+    by_id = {int(r["cluster_id"]): r for r in table.to_dict("records")}
+    ids = [int(c) for c in np.asarray(labels).tolist()]
+    return {
+        "cluster_id": ids,
+        "network_risk": [by_id[c]["network_risk"] if c in by_id else None for c in ids],
+        "network_note": [network_note(by_id[c]) if c in by_id else None for c in ids],
+    }
+
+
+def annotate_output(path: str, collector: ClusterCollector) -> int:
+    """Add :data:`ROW_COLUMNS` to a finished scan output (CSV, JSONL or Parquet), in place.
+
+    A scan writes rows as they are scored, before the networks are known; this rewrites the
+    output chunk by chunk (bounded memory), matching rows by source file and line (or row)
+    number, so ``--min-risk`` and ``--sort`` outputs work too. Returns the rows written.
+    """
+    labels, table = collector.result()
+    cols = collector._columns()
+    words = collector._words
+    rows = zip(cols["source"].tolist(), cols["num"].tolist(), labels.tolist(), strict=True)
+    key_of = {(words[s] if s >= 0 else None, str(n)): int(c) for s, n, c in rows if c >= 0}
+    fmt = detect_format(path)
+    tmp = f"{path}.clustering"
+    w = _Writer(tmp, fmt)
+    done = 0
+    for part in _read_output(path, fmt):
+        num = "line" if "line" in part.columns else "row"
+        srcs = part["source_file"].tolist() if "source_file" in part.columns else [None] * len(part)
+        keys = zip(
+            (Path(x).name if isinstance(x, str) else None for x in srcs),
+            (str(n) for n in part[num].tolist()),
+            strict=True,
+        )
+        found = np.array([key_of.get(k, -1) for k in keys], dtype=np.int64)
+        for name, values in row_columns(found, table).items():
+            part[name] = values
+        w.write(part)
+        done += len(part)
+    w.close()
+    os.replace(tmp, path)
+    return done
+
+
+def _read_output(path: str, fmt: str, rows: int = 50_000) -> Iterator[pd.DataFrame]:
+    if fmt == "parquet":
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+            yield batch.to_pandas()
+    elif fmt == "csv":
+        yield from pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], chunksize=rows
+        )
+    else:
+        yield from pd.read_json(path, lines=True, dtype=False, chunksize=rows)
 
 
 def text_links(
