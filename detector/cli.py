@@ -311,12 +311,13 @@ def scan(
                 on_chunk=collect.add if collect is not None else None,
             )
             if collect is not None and not summary.interrupted:
-                n = collect.write(clusters_out)
+                from .network import annotate_output, write_clusters
+
+                labels, table = collect.result()  # clustered once, for the table and the rows
+                n = write_clusters(table, collect.hubs, clusters_out)
                 click.echo(f"clusters: {n:,} networks written to {clusters_out}", err=True)
                 if output and output != "-":
-                    from .network import annotate_output
-
-                    annotate_output(output, collect)
+                    annotate_output(output, collect, labels, table)
     except (ScanError, ModelError) as exc:
         _fail(str(exc))
     click.echo(

@@ -24,19 +24,18 @@ import os
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 from datasketch import MinHash
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .scan import RISK_ORDER, ScanError, _Writer, detect_format, map_columns
+from .scan import RISK_ORDER, ScanError, _Writer, detect_format, map_columns, read_output
 from .schema import RISKS
 
 #: MinHash: NUM_BANDS bands of ROWS_PER_BAND hashes. Two texts share a band with probability
@@ -539,14 +538,17 @@ def row_columns(labels: np.ndarray, table: pd.DataFrame) -> dict[str, list[Any]]
     }
 
 
-def annotate_output(path: str, collector: ClusterCollector) -> int:
+def annotate_output(
+    path: str, collector: ClusterCollector, labels: np.ndarray, table: pd.DataFrame
+) -> int:
     """Add :data:`ROW_COLUMNS` to a finished scan output (CSV, JSONL or Parquet), in place.
 
-    A scan writes rows as they are scored, before the networks are known; this rewrites the
-    output chunk by chunk (bounded memory), matching rows by source file and line (or row)
-    number, so ``--min-risk`` and ``--sort`` outputs work too. Returns the rows written.
+    ``labels, table`` are ``collector.result()`` (computed once by the caller, who also
+    writes the table). A scan writes rows as they are scored, before the networks are known;
+    this rewrites the output chunk by chunk (bounded memory), matching rows by source file
+    and line (or row) number, so ``--min-risk`` and ``--sort`` outputs work too. Returns the
+    rows written.
     """
-    labels, table = collector.result()
     cols = collector._columns()
     words = collector._words
     rows = zip(cols["source"].tolist(), cols["num"].tolist(), labels.tolist(), strict=True)
@@ -555,7 +557,7 @@ def annotate_output(path: str, collector: ClusterCollector) -> int:
     tmp = f"{path}.clustering"
     w = _Writer(tmp, fmt)
     done = 0
-    for part in _read_output(path, fmt):
+    for part in read_output(path, fmt, rows=50_000):
         num = "line" if "line" in part.columns else "row"
         srcs = part["source_file"].tolist() if "source_file" in part.columns else [None] * len(part)
         keys = zip(
@@ -571,18 +573,6 @@ def annotate_output(path: str, collector: ClusterCollector) -> int:
     w.close()
     os.replace(tmp, path)
     return done
-
-
-def _read_output(path: str, fmt: str, rows: int = 50_000) -> Iterator[pd.DataFrame]:
-    if fmt == "parquet":
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
-            yield batch.to_pandas()
-    elif fmt == "csv":
-        yield from pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], chunksize=rows
-        )
-    else:
-        yield from pd.read_json(path, lines=True, dtype=False, chunksize=rows)
 
 
 def text_links(

@@ -936,14 +936,29 @@ def scan(
     return summary
 
 
+def read_output(path: str, fmt: str, rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """A finished scan output read back: whole (``rows=None``) or ``rows`` rows at a time."""
+    if fmt == "parquet":
+        if rows is None:
+            yield pd.read_parquet(path)
+        else:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+                yield batch.to_pandas()
+    elif fmt == "csv":
+        opts: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+        if rows is None:
+            yield pd.read_csv(path, **opts)
+        else:
+            yield from pd.read_csv(path, chunksize=rows, **opts)
+    elif rows is None:
+        yield pd.read_json(path, lines=True, dtype=False)
+    else:
+        yield from pd.read_json(path, lines=True, dtype=False, chunksize=rows)
+
+
 def sort_output(path: str, fmt: str) -> None:
     """Rewrite ``path`` sorted by scam_probability, highest first (errors last)."""
-    if fmt == "parquet":
-        frame = pd.read_parquet(path)
-    elif fmt == "csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    else:
-        frame = pd.read_json(path, lines=True, dtype=False)
+    frame = next(read_output(path, fmt))
     key = pd.to_numeric(frame["scam_probability"], errors="coerce")
     order = np.argsort(-key.fillna(-1.0).to_numpy(), kind="stable")
     frame = frame.iloc[order]
