@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from detector.rules import CATEGORIES as RULE_CATEGORIES
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "project_ads.jsonl"
 
 FIELDS = {"id", "language", "label", "kind", "text", "expected_categories", "note"}
@@ -32,27 +34,7 @@ LEGIT_KINDS = {
     "legit_risky_looking",
     "legit_remote",
 }
-CATEGORIES = {
-    "fees",
-    "debt",
-    "documents",
-    "visa",
-    "unrealistic_pay",
-    "low_bar",
-    "vague_employer",
-    "chat_only",
-    "personal_data",
-    "all_paid",
-    "risky_destination",
-    "scam_compound_role",
-    "targets_vulnerable",
-    "sexual_exploitation_role",
-    "isolation_control",
-    "excessive_hours",
-    "urgency",
-    "task_scam",
-    "no_contract",
-}
+CATEGORIES = set(RULE_CATEGORIES)  # the registry's fixed list
 
 
 @pytest.fixture(scope="module")
