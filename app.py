@@ -80,8 +80,8 @@ S: dict[str, dict[str, str]] = {
         "none": "none found",
         "terms": "Words that moved the score",
         "terms_help": "Positive pushed the score up, negative down (word-level model).",
-        "no_terms": "No word-level explanation for this ad (the word model reads English only; "
-        "the score rests on the red-flag indicators).",
+        "no_terms": "No word-level explanation for this ad: the word models read English and "
+        "Indonesian only, so its score rests on the red-flag indicators.",
         "language": "Language of the ad",
         "next": "What to do next",
         "next_low": "If you are still unsure",
@@ -178,8 +178,8 @@ S: dict[str, dict[str, str]] = {
         "none": "tidak ada",
         "terms": "Kata yang memengaruhi skor",
         "terms_help": "Positif menaikkan skor, negatif menurunkan (model kata).",
-        "no_terms": "Tidak ada penjelasan tingkat kata untuk lowongan ini (model kata hanya "
-        "membaca bahasa Inggris; skor bertumpu pada indikator tanda bahaya).",
+        "no_terms": "Tidak ada penjelasan tingkat kata untuk lowongan ini: model kata hanya "
+        "membaca bahasa Inggris dan Indonesia, jadi skornya bertumpu pada indikator tanda bahaya.",
         "language": "Bahasa lowongan",
         "next": "Langkah selanjutnya",
         "next_low": "Bila masih ragu",
@@ -415,15 +415,16 @@ def show_verdict(v: Verdict, t: dict[str, str], lang: str) -> None:
     else:
         st.caption(t["no_terms"])
     with st.expander(t["details"]):
-        st.json(
-            {
-                "model_probability": v.model_probability,
-                "indicator_probability": v.indicator_probability,
-                "mode": v.mode,
-                "model_version": v.model_version,
-                "categories": v.categories,
-            }
-        )
+        details = {
+            "model_probability": v.model_probability,
+            "indicator_probability": v.indicator_probability,
+            "mode": v.mode,
+            "model_version": v.model_version,
+            "categories": v.categories,
+        }
+        if v.model_probability is None:  # no word model played a part
+            del details["model_probability"]
+        st.json(details)
 
 
 def check_tab(t: dict[str, str], lang: str) -> None:

@@ -2,7 +2,9 @@
 
 Flow for each ad: build an :class:`~detector.schema.Ad` (clear error if it cannot be
 scored) -> red-flag analysis (findings, contacts, amounts, destinations, language) ->
-indicator features -> model parts -> one calibrated probability -> risk band -> Verdict.
+indicator features -> both lexical experts' scores -> the model's one fitted decision (with
+the trafficking floor) -> the risk band of the ad's mode and language -> Verdict. Evaluation
+scores its test folds through this same code.
 """
 
 from __future__ import annotations
@@ -16,67 +18,51 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .explain import term_contributions
+from .explain import expert_terms
 from .features import indicator_vector
-from .model import MODEL_FORMAT, JobScamModel, Thresholds
+from .model import MODEL_FORMAT, SHORT_AD_WORDS, JobScamModel, Thresholds, trafficking_floor
 from .persistence import ModelError, load_model
-from .rules import Analysis, load_registry
+from .rules import load_registry
 from .schema import META_FIELDS, TEXT_FIELDS, Ad, AdError, Verdict
 
-#: Languages the lexical model was trained on.
-LEXICAL_LANGUAGES = frozenset({"en"})
-#: Languages the red-flag rules are written for.
+#: Languages the lexical experts and the red-flag rules are written for.
 RULE_LANGUAGES = frozenset({"en", "id"})
-#: Expert prior over red-flag combinations: P = sigmoid(SLOPE * (sum of per-category weights -
-#: CENTER)). One or two weak indicators stay far below any band; four or five moderate ones
-#: (fees + tourist visa + Cambodia + chat-only) reach "high". It covers trafficking patterns
-#: the English training ads (2012-14 scams, mostly not trafficking) never show, so the model
-#: cannot learn them; evaluation measures what it costs on the labelled ads.
-EXPERT_CENTER = 1.6
-EXPERT_SLOPE = 3.0
 
-CAVEAT_LANGUAGE = (
-    "The word-level model was trained on English job ads (2012-14); this ad is in {lang}, so "
-    "its score rests on the bilingual red-flag indicators only."
-)
 CAVEAT_UNREADABLE = (
-    "This ad's language ({lang}) is neither English nor Indonesian: neither the model nor the "
-    "red-flag rules can read it well, so it is never rated low. Have a person check it."
+    "This ad's language ({lang}) is neither English nor Indonesian: neither the word models "
+    "nor the red-flag rules can read it well, so its score rests on the few red flags found "
+    "and it is never rated low. Have a person check it."
 )
-CAVEAT_SHORT = "The ad is very short; the score is less reliable than for a full ad."
+CAVEAT_SHORT = (
+    "The ad is very short (under {n} words); the score is less reliable than for a full ad, "
+    "and the wording alone never makes it high."
+)
 
 
-def expert_probability(analysis: Analysis) -> float:
-    """The expert prior from the findings' weights (strongest finding per category)."""
-    best: dict[str, float] = {}
-    for f in analysis.findings:
-        best[f.category] = max(best.get(f.category, 0.0), f.weight)
-    total = sum(best.values())
-    return 1.0 / (1.0 + math.exp(-EXPERT_SLOPE * (total - EXPERT_CENTER)))
+#: A finding at least this strong lets a short ad be ``high``.
+SHORT_AD_EVIDENCE = 0.3
 
 
-def combine(p_model: float, p_expert: float, language: str) -> tuple[float, list[str]]:
-    """The final probability and caveats from the parts, by language. Used by scoring AND
-    evaluation, so the reported figures are those of what users get."""
-    if language in LEXICAL_LANGUAGES or language == "und":
-        return max(p_model, p_expert), []
-    # The indicator-only model, fitted on English 2012-14 ads, barely separates them (see the
-    # model card): on text the lexical model cannot read, the expert prior decides and the
-    # indicator model's figure is reported alongside, not mixed in.
-    if language in RULE_LANGUAGES:
-        return p_expert, [CAVEAT_LANGUAGE.format(lang=_lang_name(language))]
-    return p_expert, [CAVEAT_UNREADABLE.format(lang=language)]
+def risk_band(
+    p: float, thresholds: Thresholds, language: str, short: bool = False, evidence: float = 1.0
+) -> str:
+    """The risk band of score ``p``.
 
-
-def _lang_name(code: str) -> str:
-    return {"id": "Indonesian", "en": "English"}.get(code, code)
-
-
-def risk_band(p: float, thresholds: Thresholds, language: str) -> str:
+    * Text nothing here can read (not English or Indonesian) is never ``low``.
+    * A short ad is ``high`` only with a red flag of weight at least ``SHORT_AD_EVIDENCE``
+      (``evidence``: its strongest finding's weight): the words of "Admin" alone never make
+      it high; "Admin, gaji 15jt, hub WA 0812..." can be, through its red flags.
+    """
     risk = thresholds.risk_of(p)
     if risk == "low" and language not in RULE_LANGUAGES and language != "und":
         return "medium"  # never a confident "low" for text nothing here can read
+    if short and risk == "high" and evidence < SHORT_AD_EVIDENCE:
+        return "medium"
     return risk
+
+
+def is_short(text: str) -> bool:
+    return len(text.split()) < SHORT_AD_WORDS
 
 
 def _row_ad(record: Mapping[str, Any], col: str | None) -> Ad:
@@ -212,48 +198,57 @@ class Detector:
     def _score_ads(self, ads: Sequence[Ad], with_terms: bool) -> list[Verdict]:
         if not ads:
             return []
+        m = self.model
         analyses = [self.registry.analyze(a.text) for a in ads]
         cats = self.registry.categories
         ind = np.vstack([indicator_vector(a, cats) for a in analyses])
+        langs = [a.language for a in analyses]
         texts = [a.text for a in ads]
-        p_model = np.zeros(len(ads))
-        p_ind = np.zeros(len(ads))
+        n = len(ads)
+        score, decision, flags, modern = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
         modes = np.array([a.mode for a in ads])
-        matrices: dict[str, Any] = {}
+        matrices: dict[str, tuple[Any, Any, np.ndarray]] = {}
         for mode in ("paste", "fields"):
             idx = np.flatnonzero(modes == mode)
             if idx.size == 0:
                 continue
             rows = [{**ads[i].fields, **ads[i].meta} for i in idx] if mode == "fields" else None
-            X = self.model.lexical_matrix(mode, [texts[i] for i in idx], rows)
-            matrices[mode] = X
-            parts = self.model.parts_from_matrix(mode, X, ind[idx], rows)
-            p_model[idx] = parts["model"]
-            p_ind[idx] = parts["indicators"]
+            mode_texts = [texts[i] for i in idx]
+            Xe, Xr, Xg = m.lexical_matrices(mode, mode_texts, rows)
+            x = m.inputs(mode, Xe, Xr, Xg, ind[idx], [langs[i] for i in idx], rows)
+            parts = m.decide(mode, x)
+            score[idx], decision[idx] = parts["score"], parts["decision"]
+            floor = trafficking_floor(ind[idx], m.categories_) if m.use_floor else 0.0
+            flags[idx] = np.maximum(parts["red_flags"], floor)
+            matrices[mode] = (Xe, Xr, idx)
+            modern[idx] = x.modern
+        row_of = {
+            int(i): (mode, k) for mode, (_, _, idx) in matrices.items() for k, i in enumerate(idx)
+        }
         out = []
-        row_in_mode = {m: 0 for m in matrices}
         for i, (ad, an) in enumerate(zip(ads, analyses, strict=True)):
             lang = an.language
-            p_exp = expert_probability(an)
-            p, caveats = combine(float(p_model[i]), p_exp, lang)
-            if len(ad.text.split()) < 15:
-                caveats.append(CAVEAT_SHORT)
-            th = self.model.thresholds_[ad.mode]
+            readable = lang in RULE_LANGUAGES or lang == "und"
+            caveats = [] if readable else [CAVEAT_UNREADABLE.format(lang=lang)]
+            short = is_short(ad.text)
+            if short:
+                caveats.append(CAVEAT_SHORT.format(n=SHORT_AD_WORDS))
+            p = float(score[i])
             terms = []
-            if with_terms and lang not in RULE_LANGUAGES - LEXICAL_LANGUAGES:
-                pipe = getattr(self.model, f"{ad.mode}_")
-                comb = getattr(self.model, f"combiner_{ad.mode}_")
-                r = row_in_mode[ad.mode]
-                terms = term_contributions(
-                    pipe,
-                    matrices[ad.mode][r : r + 1],
-                    scales=(float(comb.coef_[0, 0]), float(comb.coef_[0, 1])),
-                )
-            row_in_mode[ad.mode] += 1
+            if with_terms and readable:
+                mode, k = row_of[i]
+                Xe, Xr, _ = matrices[mode]
+                terms = expert_terms(m, mode, lang, float(modern[i]), Xe[k : k + 1], Xr[k : k + 1])
             out.append(
                 Verdict(
                     probability=round(p, 6),
-                    risk=risk_band(p, th, lang),  # type: ignore[arg-type]
+                    risk=risk_band(  # type: ignore[arg-type]
+                        p,
+                        m.thresholds_for(ad.mode, lang),
+                        lang,
+                        short,
+                        max((f.weight for f in an.findings), default=0.0),
+                    ),
                     findings=an.findings,
                     terms=terms,
                     language=lang,
@@ -263,8 +258,9 @@ class Detector:
                     contacts=an.contacts,
                     amounts=an.amounts,
                     destinations=an.destinations,
-                    model_probability=round(float(p_model[i]), 6),
-                    indicator_probability=round(float(p_ind[i]), 6),
+                    # The word models' part: none for a language they cannot read.
+                    model_probability=round(float(decision[i]), 6) if readable else None,
+                    indicator_probability=round(float(flags[i]), 6),
                     model_version=self.version,
                 )
             )

@@ -121,3 +121,106 @@ def natural_weights(y: np.ndarray) -> np.ndarray:
     n_pos = max(int(y.sum()), 1)
     n_neg = max(int((1 - y).sum()), 1)
     return np.where(y == 1, CORPUS_FRAUD / n_pos, CORPUS_LEGIT / n_neg).astype(float)
+
+
+# -- the real ads ---------------------------------------------------------------------------
+
+_REAL_RELATIVE = Path("data") / "realads" / "realads.jsonl"
+REAL_REQUIRED = ("text", "label", "language", "cv_group")
+REAL_LANGUAGES = frozenset({"en", "id"})
+
+
+def default_real_path() -> Path:
+    """Where the real labelled ads are looked for: ``$JOBSCAM_REAL_DATA`` or ``../shared/data``."""
+    env = os.environ.get("JOBSCAM_REAL_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent.parent / "shared" / _REAL_RELATIVE
+
+
+def load_real(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Load and validate the real labelled ads (JSON lines: ``text``, ``label`` = scam | legit,
+    ``language`` = en | id, ``cv_group``; ``source_group`` and ``id`` when present).
+
+    Returns a frame with ``text``, ``fraudulent`` (0/1), ``language``, ``cv_group``,
+    ``source_group``, ``id``; exact duplicate texts dropped (the first kept).
+    """
+    import json
+
+    p = Path(path) if path is not None else default_real_path()
+    if not p.exists():
+        raise DataError(
+            f"real labelled ads not found at {p}. Pass them with --real or set "
+            "JOBSCAM_REAL_DATA (see README, 'Retraining')."
+        )
+    rows = []
+    with open(p, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{p}, line {n}: not JSON ({exc.msg})") from exc
+            if not isinstance(r, dict):
+                raise DataError(f"{p}, line {n}: expected a JSON object")
+            missing = [k for k in REAL_REQUIRED if not isinstance(r.get(k), str) or not r[k]]
+            if missing:
+                raise DataError(f"{p}, line {n}: missing or empty {', '.join(missing)}")
+            if r["label"] not in ("scam", "legit"):
+                raise DataError(f"{p}, line {n}: label must be 'scam' or 'legit'")
+            if r["language"] not in REAL_LANGUAGES:
+                raise DataError(f"{p}, line {n}: language must be one of {sorted(REAL_LANGUAGES)}")
+            rows.append(
+                {
+                    "text": r["text"],
+                    "fraudulent": int(r["label"] == "scam"),
+                    "language": r["language"],
+                    "cv_group": r["cv_group"],
+                    "source_group": str(r.get("source_group") or r["cv_group"]),
+                    "id": str(r.get("id") or n),
+                }
+            )
+    out = pd.DataFrame(rows).drop_duplicates(subset=["text"]).reset_index(drop=True)
+    if out.empty or out["fraudulent"].nunique() < 2:
+        raise DataError(f"{p}: needs both scam and legitimate ads")
+    return out
+
+
+def load_training(
+    emscad: str | os.PathLike[str] | None = None, real: str | os.PathLike[str] | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Both corpora in one frame, and the groups that must never straddle folds.
+
+    Columns: the text fields and metadata (a real ad's text is its ``description``), ``text``
+    (the ad as the Detector sees it), ``fraudulent``, ``corpus`` (``emscad`` | ``real``),
+    ``language`` (EMSCAD: ``en``), ``source_group``, ``cv_group``. Groups: EMSCAD's
+    near-duplicate templates, the real ads' ``cv_group``.
+    """
+    from .model import frame_texts, template_groups
+
+    e = load_labelled(emscad)
+    e_text = frame_texts(e)
+    e_groups = template_groups(e_text)
+    e = e.assign(
+        text=e_text,
+        corpus="emscad",
+        language="en",
+        source_group="emscad",
+        cv_group=[f"t{g}" for g in e_groups],
+    )
+    r = load_real(real)
+    rf = pd.DataFrame({c: "" for c in (*TEXT_FIELDS, *META_FIELDS)}, index=r.index)
+    rf["description"] = r["text"]
+    rf = rf.assign(
+        text=r["text"],
+        fraudulent=r["fraudulent"],
+        corpus="real",
+        language=r["language"],
+        source_group=r["source_group"],
+        cv_group=r["cv_group"],
+        real_id=r["id"],
+    )
+    frame = pd.concat([e, rf], ignore_index=True)
+    groups = (frame["corpus"] + ":" + frame["cv_group"].astype(str)).to_numpy()
+    return frame, groups

@@ -388,14 +388,31 @@ class _AdRejected(Exception):
 
 
 #: The training-data facts /v1/model shows.
-TRAINING_KEYS = ("rows", "scam_rows", "template_groups", "ads_posted", "natural_scam_rate")
+TRAINING_CORPORA = ("emscad", "real")
+TRAINING_KEYS = (
+    "rows",
+    "scam_rows",
+    "template_groups",
+    "ads_posted",
+    "natural_scam_rate",
+    "id_scam",
+    "id_legit",
+    "en_scam",
+    "en_legit",
+    "cv_groups",
+    "source_groups",
+)
 
 
 def model_info(manifest: dict[str, Any]) -> dict[str, Any]:
     """The public part of a manifest (no file names or paths)."""
     # An allow-list, so a field added to the manifest later (e.g. a data path) is not leaked.
     given = manifest.get("training_data") or {}
-    training = {k: given[k] for k in TRAINING_KEYS if k in given}
+    training = {
+        corpus: {k: facts[k] for k in TRAINING_KEYS if k in facts}
+        for corpus, facts in given.items()
+        if corpus in TRAINING_CORPORA and isinstance(facts, dict)
+    }
     metrics = manifest.get("metrics")
     evaluation = manifest.get("evaluation")
     return {
@@ -406,7 +423,7 @@ def model_info(manifest: dict[str, Any]) -> dict[str, Any]:
         "metrics": metrics if isinstance(metrics, dict) else None,
         "evaluation": evaluation if isinstance(evaluation, dict) else None,
         "training_data": training,
-        "data_date": training.get("ads_posted"),
+        "data_date": training.get("emscad", {}).get("ads_posted"),
         "rules_fingerprint": manifest.get("rules_fingerprint"),
         "libraries": manifest.get("libraries", {}),
     }

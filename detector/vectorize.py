@@ -50,6 +50,9 @@ _LEXICAL_STEPS: tuple[tuple[str, str], ...] = (
     (r"(\d)\.(\d{3})", r"\1,\2"),
     (r"\+?\d[\d\s().-]{7,16}\d", " phonetoken "),
     (r"[1-9]", "0"),
+    # A bare number ("000" of "£28,000", a year, a store number) says where or when an ad was
+    # posted, not how it recruits; digits inside a token ("00jt", "00k") stay.
+    (r"\b0+\b", " "),
 )
 #: Separators between tokens: anything but a letter, a digit or an underscore.
 _NON_WORD = r"[^\p{L}\p{N}_]+"
@@ -88,16 +91,18 @@ def _nfkc(a: pa.Array) -> pa.Array:
 def lexical_array(texts: Sequence[str] | pd.Series | pa.Array) -> pa.Array:
     """Prepare a batch of texts for the word TF-IDF (see :func:`lexical_text`)."""
     a = _nfkc(_strings(texts))
-    for pattern, replacement in _LEXICAL_STEPS[:-1]:
+    for pattern, replacement in _LEXICAL_STEPS[:-2]:
         a = pc.replace_substring_regex(a, pattern, replacement)
     a = pc.utf8_lower(a)
-    pattern, replacement = _LEXICAL_STEPS[-1]
-    return pc.replace_substring_regex(a, pattern, replacement)
+    for pattern, replacement in _LEXICAL_STEPS[-2:]:
+        a = pc.replace_substring_regex(a, pattern, replacement)
+    return a
 
 
 def lexical_text(text: str) -> str:
     """One text prepared for the word TF-IDF: NFKC, contacts as placeholder tokens
-    (``urltoken``, ``emailtoken``, ``phonetoken``), digits 1-9 folded to 0, lower case."""
+    (``urltoken``, ``emailtoken``, ``phonetoken``), digits 1-9 folded to 0, bare numbers
+    dropped, lower case."""
     return lexical_array([text])[0].as_py()
 
 
@@ -241,7 +246,10 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         self.vocabulary_ = {t: i for i, t in enumerate(kept.to_pylist())}
         self._terms = kept
         counts = self._count_matrix(ng.doc, self._ids(ng), ng.n_docs)
-        self.tfidf_ = TfidfTransformer(sublinear_tf=self.sublinear_tf).fit(counts)
+        # scikit-learn's idf (smooth: ln((1 + n) / (1 + df)) + 1), kept as a plain array so
+        # that scoring needs no scikit-learn object.
+        tfidf = TfidfTransformer(sublinear_tf=self.sublinear_tf).fit(counts)
+        self.idf_ = np.asarray(tfidf.idf_, dtype=np.float64)
         return self
 
     def transform(self, X: Any) -> sparse.csr_matrix:
@@ -268,12 +276,13 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         return m
 
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        """``self.tfidf_.transform(counts)`` (sublinear tf, idf, L2 rows) without its input
-        validation, which costs more than the arithmetic for one ad."""
+        """What ``TfidfTransformer.transform(counts)`` computes (sublinear tf, idf, L2 rows),
+        as plain arithmetic: no input validation, which costs more than the arithmetic for
+        one ad, and no dependence on scikit-learn's version."""
         data = counts.data.astype(np.float64)
         if self.sublinear_tf:
             data = np.log(data) + 1.0
-        data *= self.tfidf_.idf_[counts.indices]
+        data *= self.idf_[counts.indices]
         rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
         norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
         data /= np.where(norms > 0, norms, 1.0)[rows]
@@ -294,6 +303,22 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         state = super().__getstate__()
         state.pop("_terms", None)
         return state
+
+    @classmethod
+    def from_parts(cls, terms: pa.Array, idf: np.ndarray, **params: Any) -> NgramTfidf:
+        """A fitted vectorizer from its vocabulary (terms in column order) and idf: how a
+        saved model is rebuilt without unpickling anything."""
+        v = cls(**params)
+        v._terms = terms.cast(pa.large_string())
+        v.vocabulary_ = {t: i for i, t in enumerate(v._terms.to_pylist())}
+        v.idf_ = np.asarray(idf, dtype=np.float64)
+        if len(v.vocabulary_) != len(v.idf_):
+            raise ValueError("vocabulary and idf differ in length")
+        return v
+
+    def terms(self) -> pa.Array:
+        """The vocabulary in column order."""
+        return self._vocabulary_array()
 
     def _vocabulary_array(self) -> pa.Array:
         terms = getattr(self, "_terms", None)
@@ -434,7 +459,19 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
 
     def transform(self, X: Any) -> sparse.csr_matrix:
         check_is_fitted(self, "vectorizers_")
-        grams, rows, sels, n = self._grams(X)
+        return self.transform_grams(self._grams(X))
+
+    def grams(self, X: Any) -> tuple[pa.Array, np.ndarray, list[np.ndarray | None], int]:
+        """The n-grams of a batch, ready for :meth:`transform_grams`: blocks of the same
+        ``parts`` and ``ngram_range`` can share them (one tokenization for several models)."""
+        return self._grams(X)
+
+    def transform_grams(
+        self, prepared: tuple[pa.Array, np.ndarray, list[np.ndarray | None], int]
+    ) -> sparse.csr_matrix:
+        """:meth:`transform` from the output of :meth:`grams`."""
+        check_is_fitted(self, "vectorizers_")
+        grams, rows, sels, n = prepared
         mats = []
         if len(grams) <= SMALL_BATCH_NGRAMS:
             # A few ads (one pasted ad: ~1,000 n-grams): Python dict lookups cost less than

@@ -79,10 +79,13 @@ def test_legit_english_ad_is_not_high(detector: Detector) -> None:
     assert detector.score(LEGIT_EN).risk != "high"
 
 
-def test_indonesian_verdict_says_which_model_read_it(detector: Detector) -> None:
+def test_indonesian_ads_are_read_by_the_word_model(detector: Detector) -> None:
+    """The real-ads expert reads Indonesian: its words move the score and are shown."""
     v = detector.score(LEGIT_ID)
     assert v.language == "id"
-    assert any("English" in c for c in v.caveats)
+    assert v.terms, "an Indonesian ad gets term contributions"
+    assert v.model_probability is not None
+    assert not any("English" in c for c in v.caveats)
 
 
 def test_unreadable_language_is_never_low(detector: Detector) -> None:
@@ -94,6 +97,22 @@ def test_unreadable_language_is_never_low(detector: Detector) -> None:
     assert v.language not in ("en", "id")
     assert v.risk != "low"
     assert v.caveats
+    # No word model read it, so none is shown as having moved the score.
+    assert v.terms == [] and v.model_probability is None
+
+
+@pytest.mark.parametrize("ad", ["Admin", "Admin wanted", "Dicari admin", "Data entry clerk"])
+def test_a_few_words_alone_are_never_high(detector: Detector, ad: str) -> None:
+    v = detector.score(ad)
+    assert v.risk != "high", (ad, v.probability)
+    assert any("short" in c for c in v.caveats)
+
+
+def test_a_short_ad_with_red_flags_can_be_high(detector: Detector) -> None:
+    v = detector.score(
+        "Admin Kamboja, gaji 15jt, visa turis, tiket ditanggung, hub WA 0812 3456 7890"
+    )
+    assert v.categories and v.risk == "high", (v.probability, v.categories)
 
 
 def test_fields_input_and_text_input_give_the_same_type(detector: Detector) -> None:

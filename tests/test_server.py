@@ -108,8 +108,9 @@ def test_model_info_has_the_manifest_facts_and_no_paths(client: TestClient) -> N
     assert info["version"] and info["sha256"]
     assert set(info["thresholds"]) >= {"paste", "fields"}
     assert 0 < info["thresholds"]["paste"]["medium"] < info["thresholds"]["paste"]["high"] < 1
-    assert info["data_date"] == info["training_data"]["ads_posted"]
-    assert info["training_data"]["rows"] > 0
+    assert info["data_date"] == info["training_data"]["emscad"]["ads_posted"]
+    assert info["training_data"]["emscad"]["rows"] > 0
+    assert info["training_data"]["real"]["rows"] > 0
     assert "metrics" in info
     dumped = json.dumps(info)
     for leak in (str(DEFAULT_MODEL_DIR), str(model_dir()), MODEL_FILE, "/work", "/tmp", "/home"):
