@@ -36,6 +36,7 @@ from detector.extract import (
     extract_destinations,
 )
 from detector.normalize import iter_spans, normalize, search
+from detector.rules.organisations import OrganisationRegistry, load_organisations
 from detector.schema import Amount, Contact, Destination, Finding
 
 __all__ = [
@@ -48,10 +49,14 @@ __all__ = [
     "RuleError",
     "analyze",
     "analyze_many",
+    "combined_fingerprint",
     "load_registry",
+    "load_organisations",
 ]
 
-#: The 19 indicator categories of INDICATORS.md, in a fixed order (feature columns use it).
+#: The indicator categories of INDICATORS.md, in a fixed order (feature columns use it): the
+#: 19 trafficking/scam indicators, then the ones real Indonesian scam ads showed (impersonated
+#: employers, fake selection letters, the mass-vacancy lure).
 CATEGORIES: tuple[str, ...] = (
     "fees",
     "debt",
@@ -72,6 +77,9 @@ CATEGORIES: tuple[str, ...] = (
     "urgency",
     "task_scam",
     "no_contract",
+    "impersonation",
+    "fake_selection",
+    "mass_vacancy",
 )
 
 DEFAULT_PATH = Path(__file__).with_name("red_flags.toml")
@@ -84,7 +92,10 @@ _MAX_ANCHOR_ITEMS = 20
 _REQUIRED = ("id", "category", "title_en", "title_id", "why_en", "why_id", "languages",
              "source", "weight", "keywords", "examples")  # fmt: skip
 _OPTIONAL = ("patterns", "unless_before", "unless_after", "requires", "anchor")
-_CONDITION_KINDS = ("category", "destination", "contact", "no_contact", "amount", "absent")
+_CONDITION_KINDS = (
+    "category", "destination", "contact", "no_contact", "amount", "absent", "present",
+    "organisation",
+)  # fmt: skip
 _AMOUNT_KEYS = ("monthly_usd", "value", "currency", "period")
 
 
@@ -165,6 +176,18 @@ class _Facts:
     destinations: list[Destination]
     data: bytes = b""
     categories: set[str] = field(default_factory=set)
+    text: Any = None
+    organisations: OrganisationRegistry | None = None
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A highlighted span from an anchor, optionally with its own explanation."""
+
+    start: int
+    end: int
+    why_en: str | None = None
+    why_id: str | None = None
 
 
 class Registry:
@@ -175,18 +198,33 @@ class Registry:
     rules : tuple of Rule
         In file order.
     categories : tuple of str
-        All 19 category names, in the fixed order of :data:`CATEGORIES`.
+        All category names, in the fixed order of :data:`CATEGORIES`.
     fingerprint : str
-        sha256 of the TOML bytes (goes into the model manifest).
+        :func:`combined_fingerprint` of the rules' and the organisations' TOML bytes (goes
+        into the model manifest: either file changing means "retrain").
+    rules_fingerprint : str
+        sha256 of the rules' TOML bytes alone.
+    organisations : OrganisationRegistry
+        The impersonated organisations (``organisations.toml``).
     path : pathlib.Path or None
         Where the rules came from.
     """
 
     categories: tuple[str, ...] = CATEGORIES
 
-    def __init__(self, rules: Sequence[Rule], fingerprint: str, path: Path | None = None):
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        fingerprint: str,
+        path: Path | None = None,
+        organisations: OrganisationRegistry | None = None,
+    ):
         self.rules: tuple[Rule, ...] = tuple(rules)
-        self.fingerprint = fingerprint
+        self.organisations = organisations or load_organisations()
+        # The organisations decide impersonation findings, so they are part of the rules'
+        # identity: a model trained on other organisations must be retrained.
+        self.rules_fingerprint = fingerprint
+        self.fingerprint = combined_fingerprint(fingerprint, self.organisations.fingerprint)
         self.path = path
         self._compiled = [self._compile(r) for r in self.rules]
         self._simple = [c for c in self._compiled if not c.rule.is_composite]
@@ -286,32 +324,35 @@ class Registry:
             amounts=extract_amounts(norm),
             destinations=extract_destinations(norm),
             data=t.data,
+            text=t,
+            organisations=self.organisations,
         )
-        raw: list[tuple[int, int, Rule]] = []  # original-text spans
+        raw: list[tuple[int, int, Rule, _Item | None]] = []  # original-text spans
         candidates = self._candidates(t.data)
         for comp in candidates:
             if comp.rule.is_composite:
                 continue  # evaluated after the pattern rules, in _composites
             for bs, be in self._pattern_spans(comp, t):
                 os_, oe, _ = t.span(bs, be)
-                raw.append((os_, oe, comp.rule))
+                raw.append((os_, oe, comp.rule, None))
                 facts.categories.add(comp.rule.category)
         if self._composite:
             raw.extend(self._composites(t, facts, {c.rule.id for c in candidates}))
-        findings = _merge(raw, text)
+        language = detect_language(norm)
+        findings = _merge(raw, text, language)
         return Analysis(
             findings=findings,
             contacts=facts.contacts,
             amounts=facts.amounts,
             destinations=facts.destinations,
-            language=detect_language(norm),
+            language=language,
             normalized_text=norm.text,
         )
 
     def _composites(
         self, t: _Text, facts: _Facts, candidates: set[str]
-    ) -> list[tuple[int, int, Rule]]:
-        out: list[tuple[int, int, Rule]] = []
+    ) -> list[tuple[int, int, Rule, _Item | None]]:
+        out: list[tuple[int, int, Rule, _Item | None]] = []
         # Composites that need no other category go first, so that e.g. "unrealistic pay for
         # a scam-compound role" can build on "scam-compound role", itself a composite.
         for comp in self._composite_order:
@@ -320,17 +361,26 @@ class Registry:
             before = len(out)
             if comp.anchor is not None:
                 items = _anchor_items(comp.anchor, facts)[:_MAX_ANCHOR_ITEMS]
-                out.extend((it.start, it.end, comp.rule) for it in items if it.end > it.start)
+                out.extend(
+                    (it.start, it.end, comp.rule, it if isinstance(it, _Item) else None)
+                    for it in items
+                    if it.end > it.start
+                )
             elif comp.regex is not None and comp.rule.id in candidates:
                 for bs, be in self._pattern_spans(comp, t):
                     os_, oe, _ = t.span(bs, be)
-                    out.append((os_, oe, comp.rule))
+                    out.append((os_, oe, comp.rule, None))
             if len(out) > before:
                 facts.categories.add(comp.rule.category)
         return out
 
     def __repr__(self) -> str:
         return f"Registry({len(self.rules)} rules, fingerprint={self.fingerprint[:12]})"
+
+
+def combined_fingerprint(rules_sha256: str, organisations_sha256: str) -> str:
+    """sha256 over the two files' sha256 digests (rules first)."""
+    return hashlib.sha256(f"{rules_sha256}\n{organisations_sha256}".encode()).hexdigest()
 
 
 def keyword_regex(keyword: str) -> str:
@@ -356,32 +406,43 @@ def _re2_options() -> Any:
 _RE2_OPTIONS = _re2_options()
 
 
-def _merge(raw: list[tuple[int, int, Rule]], text: str) -> list[Finding]:
-    """Merge overlapping spans of the same rule; sort by start."""
+def _merge(
+    raw: list[tuple[int, int, Rule, _Item | None]], text: str, language: str = "und"
+) -> list[Finding]:
+    """Merge overlapping spans of the same rule, then keep one finding per span and category
+    (the strongest rule's; on a tie, the one written for the ad's language); sort by start."""
     raw.sort(key=lambda x: (x[2].id, x[0], x[1]))
-    merged: list[tuple[int, int, Rule]] = []
-    for s, e, rule in raw:
-        if merged and merged[-1][2] is rule and s < merged[-1][1]:
-            ps, pe, _ = merged[-1]
-            merged[-1] = (ps, max(pe, e), rule)
+    merged: list[tuple[int, int, Rule, _Item | None]] = []
+    for s, e, rule, item in raw:
+        if merged and merged[-1][2] is rule and s < merged[-1][1] and item is None:
+            ps, pe, _, pitem = merged[-1]
+            merged[-1] = (ps, max(pe, e), rule, pitem)
         else:
-            merged.append((s, e, rule))
-    merged.sort(key=lambda x: (x[0], x[1], x[2].id))
+            merged.append((s, e, rule, item))
+    # Two rules of one category on the same words ("15 juta per bulan" as pay for an unskilled
+    # job and for a scam-compound role; the phone as "chat only") are one piece of evidence.
+    best: dict[tuple[int, int, str], tuple[int, int, Rule, _Item | None]] = {}
+    for m in merged:
+        key = (m[0], m[1], m[2].category)
+        rank = (m[2].weight, language in m[2].languages)
+        if key not in best or rank > (best[key][2].weight, language in best[key][2].languages):
+            best[key] = m
+    kept = sorted(best.values(), key=lambda x: (x[0], x[1], x[2].id))
     return [
         Finding(
             rule_id=r.id,
             category=r.category,
             title_en=r.title_en,
             title_id=r.title_id,
-            why_en=r.why_en,
-            why_id=r.why_id,
+            why_en=item.why_en if item is not None and item.why_en else r.why_en,
+            why_id=item.why_id if item is not None and item.why_id else r.why_id,
             source=r.source,
             weight=r.weight,
             start=s,
             end=e,
             text=text[s:e],
         )
-        for s, e, r in merged
+        for s, e, r, item in kept
     ]
 
 
@@ -415,7 +476,11 @@ def _parse_condition(rule_id: str, cond: str) -> _Condition:
                     raise RuleError(f"rule {rule_id!r}: {part!r} needs a number") from None
             preds.append((key, op, value.strip()))
         return _Condition(kind, (), tuple(preds))
-    if kind == "absent":
+    if kind == "organisation":
+        if arg != "unofficial":
+            raise RuleError(f"rule {rule_id!r}: the only organisation condition is 'unofficial'")
+        return _Condition(kind, (arg,))
+    if kind in ("absent", "present"):
         try:
             return _Condition(kind, (), (), re2.compile(arg.encode("utf-8"), _RE2_OPTIONS))
         except re2.error as exc:
@@ -465,6 +530,11 @@ def _anchor_items(cond: _Condition, facts: _Facts) -> list[Any]:
         ]
     if cond.kind == "amount":
         return [a for a in facts.amounts if _amount_ok(a, cond.amount_preds)]
+    if cond.kind == "organisation" and facts.organisations is not None:
+        return [
+            _Item(i.start, i.end, i.why_en, i.why_id)
+            for i in facts.organisations.impersonations(facts.data, facts.contacts, facts.text.span)
+        ]
     return []
 
 
@@ -475,6 +545,8 @@ def _holds(cond: _Condition, facts: _Facts) -> bool:
         return not _anchor_items(_Condition("contact", cond.values), facts)
     if cond.kind == "absent":
         return search(cond.regex, facts.data) is None
+    if cond.kind == "present":
+        return search(cond.regex, facts.data) is not None
     return bool(_anchor_items(cond, facts))
 
 
@@ -539,9 +611,15 @@ def _build_rule(table: Any, position: int) -> Rule:
         raise RuleError(f"rule {rule_id!r}: give either 'patterns' or an 'anchor', not both")
     if patterns and not keywords and not table.get("requires"):
         raise RuleError(f"rule {rule_id!r}: pattern rules need 'keywords' (the pre-filter)")
-    if anchor is not None and anchor.partition(":")[0] not in ("destination", "contact", "amount"):
+    if anchor is not None and anchor.partition(":")[0] not in (
+        "destination",
+        "contact",
+        "amount",
+        "organisation",
+    ):
         raise RuleError(
-            f"rule {rule_id!r}: anchor must be a destination, contact or amount condition"
+            f"rule {rule_id!r}: anchor must be a destination, contact, amount or "
+            "organisation condition"
         )
     languages = _as_str_tuple(rule_id, "languages", table["languages"], allow_empty=False)
     return Rule(
