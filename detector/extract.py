@@ -170,7 +170,7 @@ def _as_text(text: str | Normalized) -> _Text:
 # contacts
 
 _WA_WORDS = (
-    rb"(?:whats\s?app|whatsap|watsap|watsapp|wasap|w\.?a|wa\.?me/|hub(?:ungi)?\s+wa|chat\s+wa)"
+    rb"(?:what'?s\s?app|whatsap|watsap|watsapp|wasap|w\.?a|wa\.?me/|hub(?:ungi)?\s+wa|chat\s+wa)"
 )
 # Unbounded quantifiers are fine here: RE2 is linear whatever the pattern, and large counted
 # repetitions would only blow up its program size (and push it off the fast DFA path).
@@ -188,8 +188,8 @@ _CONTACT_RE = re2.compile(
     # 4 telegram handle after the word; 5 the handle
     rb"|((?:telegram|telegr|tele|tg)\s*(?:id|username|user)?\s*[:=\-]?\s*@([a-z][a-z0-9_]{3,31}))"
     # 6 line id; 7 the id (a bare "line:" needs an id that looks like one)
-    rb"|((?:line\s*id|id\s*line|line\s*@|line\s*:\s*@)\s*[:=]?\s*([a-z0-9][a-z0-9._\-]{2,30})"
-    rb"|line\s*:\s*([a-z]*[0-9._][a-z0-9._\-]*))"
+    rb"|(\b(?:line\s*id|id\s*line|line\s*@|line\s*:\s*@)\s*[:=]?\s*([a-z0-9][a-z0-9._\-]{2,30})"
+    rb"|\bline\s*:\s*([a-z]*[0-9._][a-z0-9._\-]*))"
     # 9 bank / e-wallet mention; 10 its name; 11 number
     rb"|((bca|bri|bni|mandiri|btn|cimb(?:\s?niaga)?|danamon|permata|bsi|btpn|jenius|seabank|"
     rb"dana|ovo|gopay|go-pay|shopeepay|linkaja|no\.?\s?rek(?:ening)?|norek|rekening|rek\.?|"

@@ -477,8 +477,10 @@ def _parse_condition(rule_id: str, cond: str) -> _Condition:
             preds.append((key, op, value.strip()))
         return _Condition(kind, (), tuple(preds))
     if kind == "organisation":
-        if arg != "unofficial":
-            raise RuleError(f"rule {rule_id!r}: the only organisation condition is 'unofficial'")
+        if arg not in ("unofficial", "unverified"):
+            raise RuleError(
+                f"rule {rule_id!r}: organisation conditions are 'unofficial' and 'unverified'"
+            )
         return _Condition(kind, (arg,))
     if kind in ("absent", "present"):
         try:
@@ -533,7 +535,9 @@ def _anchor_items(cond: _Condition, facts: _Facts) -> list[Any]:
     if cond.kind == "organisation" and facts.organisations is not None:
         return [
             _Item(i.start, i.end, i.why_en, i.why_id)
-            for i in facts.organisations.impersonations(facts.data, facts.contacts, facts.text.span)
+            for i in facts.organisations.impersonations(
+                facts.data, facts.contacts, facts.text.span, unverified="unverified" in cond.values
+            )
         ]
     return []
 

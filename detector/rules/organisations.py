@@ -70,13 +70,15 @@ _CONTEXT_BEFORE = re2.compile(
     rb"[^.\n]{0,14}$"
 )
 _CONTEXT_AFTER = re2.compile(
-    rb"^[^a-z0-9\n]{0,3}(?:is hiring|hiring|is looking|recruitment|recruiting|rekrutmen|"
+    rb"^[^a-z0-9\n]{0,3}(?:is hiring|are hiring|hiring|is looking|are looking|is recruiting|"
+    rb"is seeking|urgently needs|recruitment|recruiting|rekrutmen|"
     rb"careers?|karir|group|indonesia|tbk|persero|membuka|buka|jobs?|lowongan|loker)\b"
 )
 # "transfer ke rekening BRI", "gaji via BCA": the bank as a payment method, not an employer.
 _PAYMENT_BEFORE = re2.compile(
-    rb"(?:rekening|rek\.?|norek|no\.? ?rek|transfer|tf|atm|via|ke|account|a/c|pakai|e-?wallet|"
-    rb"rate|review|on|di|ulasan)\s?(?:bank\s)?$"
+    rb"(?:rekening|rek\.?|norek|no\.? ?rek|transfer|tf|atm|via|account|a/c|pakai|e-?wallet|"
+    rb"melalui|lewat|bayar|pembayaran|payment|paid)"
+    rb"\s?(?:bank\s)?$"
 )
 _NOT_EMPLOYER_AFTER = re2.compile(
     rb"^\s?(?:forms?|maps?|meet|play|drive|docs|sheets|translate|hangouts?|classroom|lens|"
@@ -95,8 +97,18 @@ _CHANNEL_PHRASE = re2.compile(
     rb"|\bgoogle\s?forms?\b|\bforms\.gle\b"
     rb"|\b(?:klik|click|tap)\s(?:\w+\s){0,2}(?:link|tautan|tombol|daftar|di\s?bawah|below)"
     rb"|\b(?:login|masuk|daftar|register|join)\s(?:\w+\s){0,3}(?:akun\s)?telegram\b"
+    rb"|\b(?:nomor|no\.?|link|tautan)\s(?:ke\s)?(?:nomor\s)?(?:wa|whats\s?app)\b"
+    rb"|\b(?:send|text)\s(?:an?\s)?(?:sms|text)\b"
     rb"|\b(?:via|lewat|melalui|hubungi|hub|kontak|chat|message|contact|text)\s(?:us\s|me\s|kami\s)?"
     rb"(?:on\s)?(?:wa|whats\s?app|telegram)\b"
+)
+
+
+# Words that make a text a vacancy (for "names an employer, gives no channel").
+_VACANCY = re2.compile(
+    rb"\b(?:lowongan|loker|rekrutmen|recruitment|pendaftaran|penerimaan|dibutuhkan|dicari|"
+    rb"membuka|dibuka|hiring|vacanc(?:y|ies)|job offer|open position|we are looking for|"
+    rb"calon karyawan|seleksi)\b"
 )
 
 
@@ -120,10 +132,14 @@ class Organisation:
     @property
     def official_channels(self) -> tuple[str, ...]:
         """What to point applicants to: the portals, else the domains (at most three)."""
-        out = list(dict.fromkeys(self.portals or self.domains))
-        if self.kind == "bumn" and "rekrutmenbersama.fhcibumn.id" not in out:
+        shared = ("rekrutmenbersama.fhcibumn.id", "sscasn.bkn.go.id")
+        own = [p for p in self.portals if p not in shared]
+        out = list(dict.fromkeys([*own[:2], self.domains[0]]))
+        if self.kind == "bumn" or "rekrutmenbersama.fhcibumn.id" in self.portals:
             out.append("rekrutmenbersama.fhcibumn.id")
-        return tuple(out[:3])
+        if "sscasn.bkn.go.id" in self.portals:
+            out.append("sscasn.bkn.go.id (civil-service posts)")
+        return tuple(dict.fromkeys(out))[:3]
 
     def is_official_host(self, host: str) -> bool:
         """Whether a web or e-mail host belongs to the organisation (sub-domains count)."""
@@ -148,6 +164,12 @@ class Impersonation:
 
     @property
     def why_en(self) -> str:
+        if not self.channel:
+            return (
+                f"The ad uses the name of {self.org.name} but gives no official way to apply; "
+                f"check the vacancy on {' or '.join(self.org.official_channels)} before "
+                "sending anything."
+            )
         return (
             f"The ad uses the name of {self.org.name} but sends applicants to "
             f"{self.channel!s}; {self.org.name} recruits only through "
@@ -156,6 +178,12 @@ class Impersonation:
 
     @property
     def why_id(self) -> str:
+        if not self.channel:
+            return (
+                f"Iklan memakai nama {self.org.name} tetapi tidak memberi cara melamar yang "
+                f"resmi; cek lowongan ini di {' atau '.join(self.org.official_channels)} "
+                "sebelum mengirim apa pun."
+            )
         return (
             f"Iklan memakai nama {self.org.name} tetapi mengarahkan pelamar ke "
             f"{self.channel!s}; {self.org.name} hanya merekrut melalui "
@@ -197,6 +225,7 @@ class OrganisationRegistry:
             opts,
         )
         self._by_id = {o.id: o for o in self.organisations}
+        self._domains = frozenset(d for o in self.organisations for d in o.domains)
 
     def __len__(self) -> int:
         return len(self.organisations)
@@ -219,12 +248,19 @@ class OrganisationRegistry:
                 continue
             if search(_NOT_EMPLOYER_AFTER, after):
                 continue
-            if needs_context and not (
-                search(_CONTEXT_BEFORE, before) or search(_CONTEXT_AFTER, after)
-            ):
+            context = bool(search(_CONTEXT_BEFORE, before) or search(_CONTEXT_AFTER, after))
+            if (needs_context or org.kind == "international") and not context:
                 continue
             out.append((bs, be, org))
         return out
+
+    def _registered_host(self, host: str) -> bool:
+        """A government site, or the official host of any registered organisation."""
+        host = host.lower().removeprefix("www.")
+        if host.endswith((".go.id", ".mil.id")):
+            return True
+        parts = host.split(".")
+        return any(".".join(parts[i:]) in self._domains for i in range(len(parts) - 1))
 
     def lookup(self, name: str) -> Organisation | None:
         """The organisation a name (as written in an ad) refers to, if any."""
@@ -233,12 +269,14 @@ class OrganisationRegistry:
         return self._by_alias[m.group(1).decode()][0] if m else None
 
     def impersonations(
-        self, data: bytes, contacts: Sequence[Contact], span: Any
+        self, data: bytes, contacts: Sequence[Contact], span: Any, *, unverified: bool = False
     ) -> list[Impersonation]:
         """Organisations named in ``data`` whose official channels the ad does not use.
 
         ``span(bs, be) -> (start, end, text)`` maps byte offsets of ``data`` to the original
-        text (see ``detector.extract._Text.span``).
+        text (see ``detector.extract._Text.span``). With ``unverified=True``, instead the
+        organisations named in a vacancy that gives no channel at all (neither official nor
+        another): ``channel`` is then empty.
         """
         mentions = self.mentions(data)
         if not mentions:
@@ -268,7 +306,7 @@ class OrganisationRegistry:
                 if host is not None:
                     if org.is_official_host(host) or _on_job_portal(c, host):
                         official = True
-                    else:
+                    elif not self._registered_host(host):
                         strong.append(c)
                 elif c.kind in ("telegram", "line") or (
                     c.kind == "whatsapp" and "group" in c.flags
@@ -283,9 +321,15 @@ class OrganisationRegistry:
             elif phrase is not None and not official:
                 channel = span(phrase.start(), phrase.end())[2]
             else:
+                channel = ""
+            if unverified:
+                near = data[max(0, bs - 60) : be + 40]
+                if channel or official or search(_VACANCY, near) is None:
+                    continue
+            elif not channel:
                 continue
             os_, oe, _ = span(bs, be)
-            out.append(Impersonation(org, os_, oe, f"\u201c{channel}\u201d"))
+            out.append(Impersonation(org, os_, oe, f"\u201c{channel}\u201d" if channel else ""))
             if len(out) >= _MAX_ORGS:
                 break
         return out
