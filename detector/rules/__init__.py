@@ -86,7 +86,7 @@ DEFAULT_PATH = Path(__file__).with_name("red_flags.toml")
 #: Most matches kept per rule and text (hostile-input guard; overlapping ones merge anyway).
 MAX_MATCHES_PER_RULE = 50
 _BEFORE_WINDOW = 40
-_AFTER_WINDOW = 30
+_AFTER_WINDOW = 60
 _MAX_ANCHOR_ITEMS = 20
 
 _REQUIRED = ("id", "category", "title_en", "title_id", "why_en", "why_id", "languages",

@@ -64,10 +64,17 @@ _B = rb"(?:^|[^a-z0-9])"  # what may precede a name (a word boundary that also a
 # A recruiting word just before an ambiguous name ("lowongan BRI", "agen TikTok", "PT KAI").
 _CONTEXT_BEFORE = re2.compile(
     rb"\b(?:lowongan|loker|rekrutmen|recruitment|recruiting|recruiter|karir|karier|careers?|"
-    rb"bergabung|gabung|join|hrd?|agen|agent|agensi|agency|mitra|partner|dari|from|pt|bank|"
+    rb"bergabung|gabung|join|hrd?|agen|agent|agensi|agency|mitra|partner|pt|bank|"
     rb"kerja di|bekerja di|work at|work for|jobs? at|hiring|perwakilan|representative|"
-    rb"behalf of|resmi)\b"
-    rb"[^.\n]{0,14}$"
+    rb"behalf of|resmi)\b[^.\n]{0,14}$"
+    rb"|\b(?:dari|from)\s(?:pt\.?\s|the\s)?$"
+)
+# "izin KP2MI", "cek di SISKOP2MI", "laman resmi KP2MI": the regulator or the official site
+# named as such, not an employer claim.
+_REGULATOR_BEFORE = re2.compile(
+    rb"\b(?:izin|ijin|licen[cs]e|licensed|terdaftar|registered|no\.?|nomor|sip3mi|diawasi|"
+    rb"cek di|check on|verify on|laman resmi|situs resmi|website resmi|official site|"
+    rb"official website|sesuai ketentuan)\b[^.\n]{0,12}$"
 )
 _CONTEXT_AFTER = re2.compile(
     rb"^[^a-z0-9\n]{0,3}(?:is hiring|are hiring|hiring|is looking|are looking|is recruiting|"
@@ -246,7 +253,9 @@ class OrganisationRegistry:
             after = data[be : be + 24]
             if search(_PAYMENT_BEFORE, before) and not search(_CONTEXT_AFTER, after):
                 continue
-            if search(_NOT_EMPLOYER_AFTER, after):
+            if search(_NOT_EMPLOYER_AFTER, after) or search(_REGULATOR_BEFORE, before):
+                continue
+            if after[:1] == b"/":  # "No. 000/KP2MI/2024"
                 continue
             context = bool(search(_CONTEXT_BEFORE, before) or search(_CONTEXT_AFTER, after))
             if (needs_context or org.kind == "international") and not context:
