@@ -228,7 +228,10 @@ def _account_number(raw: str) -> tuple[str, int]:
     digits = ""
     used = 0
     for g in re.finditer(r"\d+", raw):
-        if digits and (len(digits) >= 10 or len(digits) + len(g.group()) > 16):
+        # Dashed or dotted groups belong together (BRI writes 15 digits as 0000-01-000000-50-1);
+        # after ten digits a space starts something else.
+        spaced = " " in raw[used : g.start()]
+        if digits and ((len(digits) >= 10 and spaced) or len(digits) + len(g.group()) > 16):
             break
         digits += g.group()
         used = g.end()

@@ -66,7 +66,7 @@ _CONTEXT_BEFORE = re2.compile(
     rb"\b(?:lowongan|loker|rekrutmen|recruitment|recruiting|recruiter|karir|karier|careers?|"
     rb"bergabung|gabung|join|hrd?|agen|agent|agensi|agency|mitra|partner|pt|bank|"
     rb"kerja di|bekerja di|work at|work for|jobs? at|hiring|perwakilan|representative|"
-    rb"behalf of|resmi)\b[^.\n]{0,14}$"
+    rb"behalf of|resmi|penerimaan|pendaftaran|petugas|pegawai|karyawan|staf|staff)\b[^.\n]{0,14}$"
     rb"|\b(?:dari|from)\s(?:pt\.?\s|the\s)?$"
 )
 # "izin KP2MI", "cek di SISKOP2MI", "laman resmi KP2MI": the regulator or the official site
@@ -75,6 +75,7 @@ _REGULATOR_BEFORE = re2.compile(
     rb"\b(?:izin|ijin|licen[cs]e|licensed|terdaftar|registered|no\.?|nomor|sip3mi|diawasi|"
     rb"cek di|check on|verify on|laman resmi|situs resmi|website resmi|official site|"
     rb"official website|sesuai ketentuan)\b[^.\n]{0,12}$"
+    rb"|\bsurat\s(?:\w+\s){0,2}dari\s$"
 )
 _CONTEXT_AFTER = re2.compile(
     rb"^[^a-z0-9\n]{0,3}(?:is hiring|are hiring|hiring|is looking|are looking|is recruiting|"
