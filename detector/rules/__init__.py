@@ -178,6 +178,8 @@ class _Facts:
     categories: set[str] = field(default_factory=set)
     text: Any = None
     organisations: OrganisationRegistry | None = None
+    impersonations: Any = None  # (unofficial, unverified), computed once per text
+    memo: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -518,6 +520,15 @@ def _amount_ok(a: Amount, preds: tuple[tuple[str, str, str], ...]) -> bool:
 
 
 def _anchor_items(cond: _Condition, facts: _Facts) -> list[Any]:
+    # Many rules ask the same question ("a WhatsApp contact?"): answer it once per text.
+    key = (cond.kind, cond.values, cond.amount_preds)
+    found = facts.memo.get(key)
+    if found is None:
+        found = facts.memo[key] = _anchor_items_uncached(cond, facts)
+    return found
+
+
+def _anchor_items_uncached(cond: _Condition, facts: _Facts) -> list[Any]:
     if cond.kind == "destination":
         return [
             d
@@ -533,12 +544,12 @@ def _anchor_items(cond: _Condition, facts: _Facts) -> list[Any]:
     if cond.kind == "amount":
         return [a for a in facts.amounts if _amount_ok(a, cond.amount_preds)]
     if cond.kind == "organisation" and facts.organisations is not None:
-        return [
-            _Item(i.start, i.end, i.why_en, i.why_id)
-            for i in facts.organisations.impersonations(
-                facts.data, facts.contacts, facts.text.span, unverified="unverified" in cond.values
+        if facts.impersonations is None:
+            facts.impersonations = facts.organisations.assess(
+                facts.data, facts.contacts, facts.text.span
             )
-        ]
+        found = facts.impersonations[1 if "unverified" in cond.values else 0]
+        return [_Item(i.start, i.end, i.why_en, i.why_id) for i in found]
     return []
 
 

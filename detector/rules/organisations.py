@@ -281,16 +281,23 @@ class OrganisationRegistry:
     def impersonations(
         self, data: bytes, contacts: Sequence[Contact], span: Any, *, unverified: bool = False
     ) -> list[Impersonation]:
-        """Organisations named in ``data`` whose official channels the ad does not use.
+        """See :meth:`assess`; the unofficial-channel list, or with ``unverified=True`` the
+        no-channel one."""
+        return self.assess(data, contacts, span)[1 if unverified else 0]
+
+    def assess(
+        self, data: bytes, contacts: Sequence[Contact], span: Any
+    ) -> tuple[list[Impersonation], list[Impersonation]]:
+        """The organisations named in ``data``, in two lists: those whose official channels
+        the ad does not use (it sends applicants elsewhere), and those named in a vacancy
+        that gives no channel at all (``channel`` empty).
 
         ``span(bs, be) -> (start, end, text)`` maps byte offsets of ``data`` to the original
-        text (see ``detector.extract._Text.span``). With ``unverified=True``, instead the
-        organisations named in a vacancy that gives no channel at all (neither official nor
-        another): ``channel`` is then empty.
+        text (see ``detector.extract._Text.span``).
         """
         mentions = self.mentions(data)
         if not mentions:
-            return []
+            return [], []
         # A name inside a link or address ("pln-karir.my.id") counts only when the ad names
         # no organisation in its text.
         inside = [(c.start, c.end) for c in contacts if c.kind in ("url", "email")]
@@ -303,6 +310,7 @@ class OrganisationRegistry:
         mentions = outside or mentions
         phrase = search(_CHANNEL_PHRASE, data)
         out: list[Impersonation] = []
+        unverified: list[Impersonation] = []
         seen: set[str] = set()
         for bs, be, org in mentions:
             if org.id in seen:
@@ -332,17 +340,15 @@ class OrganisationRegistry:
                 channel = span(phrase.start(), phrase.end())[2]
             else:
                 channel = ""
-            if unverified:
-                near = data[max(0, bs - 60) : be + 40]
-                if channel or official or search(_VACANCY, near) is None:
-                    continue
-            elif not channel:
-                continue
-            os_, oe, _ = span(bs, be)
-            out.append(Impersonation(org, os_, oe, f"\u201c{channel}\u201d" if channel else ""))
-            if len(out) >= _MAX_ORGS:
+            if channel:
+                os_, oe, _ = span(bs, be)
+                out.append(Impersonation(org, os_, oe, f"\u201c{channel}\u201d"))
+            elif not official and search(_VACANCY, data[max(0, bs - 60) : be + 40]):
+                os_, oe, _ = span(bs, be)
+                unverified.append(Impersonation(org, os_, oe, ""))
+            if len(out) + len(unverified) >= _MAX_ORGS:
                 break
-        return out
+        return out, unverified
 
 
 # ---------------------------------------------------------------------------------------------
