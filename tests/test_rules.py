@@ -287,6 +287,9 @@ BROKEN = [
     ("bad destination", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["destination:mars"]'), "ISO"),
     ("bad absent regex", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["absent:(?<=x)y"]'), "absent regex"),
     ("anchor and patterns", GOOD.replace("weight = 0.3", 'weight = 0.3\nanchor = "destination:risky"'), "either"),
+    ("unknown rule cond", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["rule:nope"]'), "unknown rule"),
+    ("bad organisation", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["organisation:any"]'), "organisation conditions"),
+    ("bad present regex", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["present:(?<=x)y"]'), "regex"),
 ]  # fmt: skip
 
 

@@ -93,7 +93,7 @@ _REQUIRED = ("id", "category", "title_en", "title_id", "why_en", "why_id", "lang
              "source", "weight", "keywords", "examples")  # fmt: skip
 _OPTIONAL = ("patterns", "unless_before", "unless_after", "requires", "anchor")
 _CONDITION_KINDS = (
-    "category", "destination", "contact", "no_contact", "amount", "absent", "present",
+    "category", "rule", "destination", "contact", "no_contact", "amount", "absent", "present",
     "organisation",
 )  # fmt: skip
 _AMOUNT_KEYS = ("monthly_usd", "value", "currency", "period")
@@ -176,6 +176,7 @@ class _Facts:
     destinations: list[Destination]
     data: bytes = b""
     categories: set[str] = field(default_factory=set)
+    rule_ids: set[str] = field(default_factory=set)
     text: Any = None
     organisations: OrganisationRegistry | None = None
     impersonations: Any = None  # (unofficial, unverified), computed once per text
@@ -232,7 +233,8 @@ class Registry:
         self._simple = [c for c in self._compiled if not c.rule.is_composite]
         self._composite = [c for c in self._compiled if c.rule.is_composite]
         self._composite_order = sorted(
-            self._composite, key=lambda c: any(r.kind == "category" for r in c.requires)
+            self._composite,
+            key=lambda c: any(r.kind in ("category", "rule") for r in c.requires),
         )
         # Keyword pre-filter: one RE2 Set over every rule's keywords; keyword -> rules.
         self._kw_rules: list[list[_Compiled]] = []
@@ -338,6 +340,7 @@ class Registry:
                 os_, oe, _ = t.span(bs, be)
                 raw.append((os_, oe, comp.rule, None))
                 facts.categories.add(comp.rule.category)
+                facts.rule_ids.add(comp.rule.id)
         if self._composite:
             raw.extend(self._composites(t, facts, {c.rule.id for c in candidates}))
         language = detect_language(norm)
@@ -374,6 +377,7 @@ class Registry:
                     out.append((os_, oe, comp.rule, None))
             if len(out) > before:
                 facts.categories.add(comp.rule.category)
+                facts.rule_ids.add(comp.rule.id)
         return out
 
     def __repr__(self) -> str:
@@ -489,7 +493,7 @@ def _parse_condition(rule_id: str, cond: str) -> _Condition:
             return _Condition(kind, (), (), re2.compile(arg.encode("utf-8"), _RE2_OPTIONS))
         except re2.error as exc:
             raise RuleError(
-                f"rule {rule_id!r}: absent regex {arg!r} does not compile: {exc}"
+                f"rule {rule_id!r}: {kind} regex {arg!r} does not compile: {exc}"
             ) from None
     values = tuple(v.strip() for v in arg.split("|"))
     if kind == "destination" and not all(
@@ -556,6 +560,8 @@ def _anchor_items_uncached(cond: _Condition, facts: _Facts) -> list[Any]:
 def _holds(cond: _Condition, facts: _Facts) -> bool:
     if cond.kind == "category":
         return bool(facts.categories & set(cond.values))
+    if cond.kind == "rule":
+        return bool(facts.rule_ids & set(cond.values))
     if cond.kind == "no_contact":
         return not _anchor_items(_Condition("contact", cond.values), facts)
     if cond.kind == "absent":
@@ -709,6 +715,12 @@ def registry_from_toml(data: bytes, *, path: Path | None = None, check: bool = T
         if r.id in seen:
             raise RuleError(f"rule {r.id!r}: duplicate id")
         seen.add(r.id)
+    for r in rules:
+        for cond in r.requires:
+            kind, _, arg = cond.partition(":")
+            unknown = [v for v in arg.split("|") if kind == "rule" and v.strip() not in seen]
+            if unknown:
+                raise RuleError(f"rule {r.id!r}: condition {cond!r} names unknown rule(s)")
     registry = Registry(rules, hashlib.sha256(data).hexdigest(), path)
     if check:
         check_examples(registry)
