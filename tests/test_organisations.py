@@ -116,6 +116,8 @@ def _impersonation(text: str) -> list[str]:
          "Telkom Indonesia"),
         ("Saya agen TikTok, cari mitra kerja paruh waktu. Chat WhatsApp 0812 0000 1202", "TikTok"),
         ("Amazon is hiring remote staff, apply at https://bit.ly/amz-job", "Amazon"),
+        ("LOWONGAN KERJA BUMN PT PLN 2026, daftar https://pln-bumn.my.id", "PT PLN"),
+        ("Lowongan BUMN 2026 semua posisi, daftar di bumn-karir.blogspot.com", "Lowongan BUMN"),
     ],
 )  # fmt: skip
 def test_impersonation_names_the_organisation(text: str, org: str) -> None:

@@ -348,6 +348,10 @@ class OrganisationRegistry:
                 unverified.append(Impersonation(org, os_, oe, ""))
             if len(out) + len(unverified) >= _MAX_ORGS:
                 break
+        # "Lowongan BUMN PT PLN": the named company is the one impersonated, not the portal.
+        if any(i.org.kind == "bumn" and i.org.id != "bumn_joint" for i in out + unverified):
+            out = [i for i in out if i.org.id != "bumn_joint"]
+            unverified = [i for i in unverified if i.org.id != "bumn_joint"]
         return out, unverified
 
 
