@@ -60,7 +60,6 @@ _KEYS = {"id", "name", "kind", "aliases", "context_aliases", "domains", "portals
 _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
-_B = rb"(?:^|[^a-z0-9])"  # what may precede a name (a word boundary that also allows '.')
 # A recruiting word just before an ambiguous name ("lowongan BRI", "agen TikTok", "PT KAI").
 _CONTEXT_BEFORE = re2.compile(
     rb"\b(?:lowongan|loker|rekrutmen|recruitment|recruiting|recruiter|karir|karier|careers?|"
@@ -229,7 +228,7 @@ class OrganisationRegistry:
         opts = re2.Options()
         opts.max_mem = 64 << 20
         self._regex = re2.compile(
-            _B + rb"(" + b"|".join(re2.escape(n.encode()) for n in names) + rb")(?:[^a-z0-9]|$)",
+            rb"\b(" + b"|".join(re2.escape(n.encode()) for n in names) + rb")\b",
             opts,
         )
         self._by_id = {o.id: o for o in self.organisations}
