@@ -10,7 +10,12 @@ Matching is linear-time and fast:
   possibly match; only those rules' patterns (one combined RE2 regex per rule) are run;
 * each rule stops after :data:`MAX_MATCHES_PER_RULE` matches, so a megabyte of repeated
   near-matches cannot produce a million findings;
-* composite rules (``requires`` / ``anchor``) reuse the extraction results.
+* composite rules (``requires`` / ``anchor``) reuse the extraction results, each question
+  ("is there a WhatsApp contact?") answered once per text;
+* the impersonation check (``organisation:`` conditions) matches every name of
+  ``organisations.toml`` in one RE2 pass (:mod:`detector.rules.organisations`).
+
+One finding is kept per span and category (the strongest rule's).
 
 Public API: :func:`load_registry`, :class:`Registry`, :class:`Rule`, :func:`analyze`,
 :func:`analyze_many`, :class:`Analysis`, :class:`RuleError`, :data:`CATEGORIES`.
