@@ -29,6 +29,7 @@ __all__ = [
     "USD_PER_UNIT",
     "FREE_MAIL_DOMAINS",
     "URL_SHORTENERS",
+    "FREE_HOSTS",
     "extract_contacts",
     "extract_amounts",
     "extract_destinations",
@@ -89,6 +90,31 @@ URL_SHORTENERS: frozenset[str] = _words(
     "rb.gy tiny.cc lnkd.in t.ly v.gd bitly.com linktr.ee heylink.me shorturl.asia "
     "urlshortener.id linkr.bio wa.link msha.ke"
 )
+#: Free website builders, blogs and forms, and cheap throwaway top-level domains: where fake
+#: recruitment pages live (an official employer has its own domain). A URL on one is flagged
+#: ``free_host``; Google/Microsoft forms also ``form``.
+FREE_HOSTS: frozenset[str] = _words(
+    "blogspot.com blogger.com wordpress.com wixsite.com weebly.com webnode.com sites.google.com "
+    "carrd.co godaddysites.com mystrikingly.com jimdosite.com site123.me webflow.io "
+    "000webhostapp.com netlify.app vercel.app github.io glitch.me my.id web.id biz.id "
+    "docs.google.com forms.gle forms.office.com typeform.com jotform.com"
+)
+_FREE_TLDS = (".click", ".site", ".online", ".xyz", ".top", ".win", ".icu", ".buzz", ".live",
+              ".vip", ".shop", ".fun", ".space", ".website", ".cc", ".tk", ".ml", ".ga", ".cf",
+              ".gq", ".cyou", ".sbs", ".cfd", ".rest", ".monster")  # fmt: skip
+_FORM_HOSTS = ("docs.google.com", "forms.gle", "forms.office.com", "typeform.com", "jotform.com")
+
+
+def _host_flags(host: str, path: str) -> tuple[str, ...]:
+    flags: list[str] = []
+    if host in URL_SHORTENERS:
+        flags.append("url_shortener")
+    if host.endswith(_FREE_TLDS) or any(host == h or host.endswith("." + h) for h in FREE_HOSTS):
+        flags.append("free_host")
+    if host in _FORM_HOSTS and (host != "docs.google.com" or path.startswith("forms")):
+        flags.append("form")
+    return tuple(flags)
+
 
 # ---------------------------------------------------------------------------------------------
 # byte offsets <-> character offsets
@@ -144,7 +170,7 @@ def _as_text(text: str | Normalized) -> _Text:
 # contacts
 
 _WA_WORDS = (
-    rb"(?:whats\s?app|whatsap|watsap|watsapp|wasap|w\.?a|wa\.?me/|hub(?:ungi)?\s+wa|chat\s+wa)"
+    rb"(?:what'?s\s?app|whatsap|watsap|watsapp|wasap|w\.?a|wa\.?me/|hub(?:ungi)?\s+wa|chat\s+wa)"
 )
 # Unbounded quantifiers are fine here: RE2 is linear whatever the pattern, and large counted
 # repetitions would only blow up its program size (and push it off the fast DFA path).
@@ -156,22 +182,32 @@ _CONTACT_RE = re2.compile(
     rb"((?:https?://|www\.)[a-z0-9][^\s<>\"'`]+)"
     rb"|((?:wa\.me|api\.whatsapp\.com|chat\.whatsapp\.com|t\.me|telegram\.me|line\.me|"
     rb"bit\.ly|s\.id|tinyurl\.com|cutt\.ly|rb\.gy|shorturl\.at|wa\.link|linktr\.ee|"
-    rb"heylink\.me|lnkd\.in|is\.gd|ow\.ly|goo\.gl|tiny\.cc)/[^\s<>\"'`]*)"
+    rb"heylink\.me|lnkd\.in|is\.gd|ow\.ly|goo\.gl|tiny\.cc|forms\.gle)/[^\s<>\"'`]*)"
     # 3 email
     rb"|([a-z0-9][a-z0-9._%+\-]*@[a-z0-9][a-z0-9.\-]*\.[a-z]{2,24})"
     # 4 telegram handle after the word; 5 the handle
     rb"|((?:telegram|telegr|tele|tg)\s*(?:id|username|user)?\s*[:=\-]?\s*@([a-z][a-z0-9_]{3,31}))"
     # 6 line id; 7 the id (a bare "line:" needs an id that looks like one)
-    rb"|((?:line\s*id|id\s*line|line\s*@|line\s*:\s*@)\s*[:=]?\s*([a-z0-9][a-z0-9._\-]{2,30})"
-    rb"|line\s*:\s*([a-z]*[0-9._][a-z0-9._\-]*))"
+    rb"|(\b(?:line\s*id|id\s*line|line\s*@|line\s*:\s*@)\s*[:=]?\s*([a-z0-9][a-z0-9._\-]{2,30})"
+    rb"|\bline\s*:\s*([a-z]*[0-9._][a-z0-9._\-]*))"
     # 9 bank / e-wallet mention; 10 its name; 11 number
     rb"|((bca|bri|bni|mandiri|btn|cimb(?:\s?niaga)?|danamon|permata|bsi|btpn|jenius|seabank|"
     rb"dana|ovo|gopay|go-pay|shopeepay|linkaja|no\.?\s?rek(?:ening)?|norek|rekening|rek\.?|"
     rb"account\s?(?:no|number)\.?|a/c)\b[^0-9\n]{0,25}?(\d(?:[ \-.]?\d){6,}))"
     # 12 phone (the word before it, e.g. "WA", is looked at in Python)
-    rb"|" + _PHONE
+    rb"|" + _PHONE + rb""
+    # 13 a bare web address ("pln-karir.my.id", "daftar.online57.my.id/a2")
+    rb"|(\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9][a-z0-9\-]*)*\.(?:com|net|org|co\.id|my\.id|"
+    rb"web\.id|biz\.id|or\.id|go\.id|ac\.id|id|info|xyz|site|online|click|top|win|shop|"
+    rb"store|live|cc|icu|vip|club|space|website|fun|buzz|asia|link|cyou|sbs|io|app)"
+    rb"(?:/[^\s<>\"'`]*)?)(?:[^a-z0-9.@\-]|\.(?:[^a-z0-9]|$)|$)"
 )
-_WA_BEFORE = re2.compile(_WA_WORDS + rb"[\s:.\-/()]{0,6}(?:\+?62|0)?[\s\-.]{0,3}$")
+# "WA 0812…", "WhatsApp only: +62…", "wa admin: 08…" are WhatsApp numbers.
+_WA_BEFORE = re2.compile(
+    _WA_WORDS
+    + rb"(?:\s(?:only|saja|aja|admin|kami|hrd?|cs|number|no|nomor|kak|resmi|me|us))?"
+    + rb"[\s:.\-/()]{0,6}(?:\+?62|0)?[\s\-.]{0,3}$"
+)
 _WA_AFTER = re2.compile(rb"^[\s:.\-/()]{0,4}(?:\(?(?:wa|whatsapp)\)?)")
 _PHONE_CTX = re2.compile(
     rb"(?:tel|telp|tlp|telepon|phone|ph|hp|handphone|mobile|call|contact|hub|hubungi|kontak|"
@@ -192,7 +228,10 @@ def _account_number(raw: str) -> tuple[str, int]:
     digits = ""
     used = 0
     for g in re.finditer(r"\d+", raw):
-        if digits and (len(digits) >= 10 or len(digits) + len(g.group()) > 16):
+        # Dashed or dotted groups belong together (BRI writes 15 digits as 0000-01-000000-50-1);
+        # after ten digits a space starts something else.
+        spaced = " " in raw[used : g.start()]
+        if digits and ((len(digits) >= 10 and spaced) or len(digits) + len(g.group()) > 16):
             break
         digits += g.group()
         used = g.end()
@@ -259,8 +298,18 @@ def _url_contact(t: _Text, bs: int, raw: bytes) -> Contact | None:
     if host == "line.me":
         handle = path.rstrip("/").split("/")[-1].lstrip("~@")
         return Contact("line", handle or text, orig, os_, oe, ("link",))
-    flags: tuple[str, ...] = ("url_shortener",) if host in URL_SHORTENERS else ()
-    return Contact("url", text, orig, os_, oe, flags)
+    return Contact("url", text, orig, os_, oe, _host_flags(host, path))
+
+
+# Technology names written like domains ("ASP.NET", "VB.net", "Node.js"): not addresses.
+_NOT_ADDRESSES = frozenset(["asp.net", "vb.net", "ado.net", "dot.net", "etc.com"])
+
+
+def _looks_like_address(written: str) -> bool:
+    """A bare "name.tld" is an address when written in lower case (a sentence run together,
+    "schedules.Top", or "ASP.NET" is not) and is not a technology name."""
+    host = written.split("/")[0]
+    return host.lower() not in _NOT_ADDRESSES and (host == host.lower() or "/" in written)
 
 
 def _email_contact(t: _Text, bs: int, be: int, raw: bytes) -> Contact:
@@ -325,6 +374,10 @@ def extract_contacts(text: str | Normalized) -> list[Contact]:
                 kind, label = "bank_account", "ACCOUNT"
             os_, oe, orig = t.span(m.start(9), m.start(11) + used)
             out.append(Contact(kind, f"{label}:{number}", orig, os_, oe))
+        elif len(g) > 12 and g[12] is not None:
+            c = _url_contact(t, m.start(13), g[12])
+            if c is not None and _looks_like_address(c.text):
+                out.append(c)
         elif g[11] is not None:
             bs, be = m.start(12), m.end(12)
             raw = g[11].decode()
@@ -610,8 +663,8 @@ _place("kuwait", "Kuwait", "KW")
 _place("oman|bahrain|yordania", "Middle East", "XM")
 _place("timur tengah|middle east|persian gulf|arabian gulf", "Middle East", "XM")
 _place("turkey|turki|turkiye|istanbul", "Turkey", "TR")
-_place("vietnam|viet nam|ho chi minh|hanoi", "Vietnam", "VN")
-_place("philippines|filipina|manila", "Philippines", "PH")
+_place("vietnam|viet nam|ho chi minh|hanoi|da nang|danang", "Vietnam", "VN")
+_place("philippines|filipina|manila|cebu|makati|pasay|pampanga|paranaque", "Philippines", "PH")
 _place("china|tiongkok|cina|shenzhen|guangzhou", "China", "CN")
 _place("brunei", "Brunei", "BN")
 _place("australia|australi", "Australia", "AU")

@@ -146,13 +146,27 @@ def _texts(frame: pd.DataFrame, mapping: Mapping[str, str]) -> list[str]:
     return ["\n".join(parts) for parts in zip(*cols, strict=True)]
 
 
+#: Contact kinds that are one telephone number however the ad wrote it ("WA 0812…",
+#: "call +62 812…", "wa.me/62812…" are the same person).
+_NUMBER_KINDS = ("whatsapp:", "phone:")
+
+
+def link_key(identifier: str) -> str:
+    """The key an identifier links ads by: ``whatsapp:+62…`` and ``phone:+62…`` are one
+    number (``phone:+62…``); every other identifier is its own key."""
+    for kind in _NUMBER_KINDS:
+        if identifier.startswith(kind) and identifier[len(kind) : len(kind) + 1] == "+":
+            return "phone:" + identifier[len(kind) :]
+    return identifier
+
+
 def _id_pairs(contacts: Iterable[Any], offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(row, identifier) pairs from ``contacts`` strings, each identifier once per row."""
+    """(row, link key) pairs from ``contacts`` strings, each key once per row."""
     rows: list[int] = []
     ids: list[str] = []
     for r, c in enumerate(contacts, start=offset):
         if isinstance(c, str) and c:
-            for i in dict.fromkeys(x for x in c.split(";") if x):
+            for i in dict.fromkeys(link_key(x) for x in c.split(";") if x):
                 rows.append(r)
                 ids.append(i)
     return np.asarray(rows, dtype=np.int64), np.asarray(ids, dtype=object)
@@ -367,14 +381,22 @@ class ClusterCollector:
         rows = []
         for c in sorted(members):
             idx = members[c]
-            ids = Counter(
-                i
-                for r in idx
-                if cols["contacts"][r]
-                for i in set(cols["contacts"][r].split(";"))
-                if i and i not in self.hubs
-            )
-            shared = [i for i, k in ids.most_common() if k > 1]
+            # Count by link key (a number shared as WhatsApp in one ad and as a phone in
+            # another is shared); show it as first written.
+            ids: Counter[str] = Counter()
+            spelling: dict[str, str] = {}
+            for r in idx:
+                if not cols["contacts"][r]:
+                    continue
+                keys: dict[str, str] = {}
+                for i in cols["contacts"][r].split(";"):
+                    if i:
+                        keys.setdefault(link_key(i), i)
+                for key, i in keys.items():
+                    if key not in self.hubs:
+                        ids[key] += 1
+                        spelling.setdefault(key, i)
+            shared = [spelling[i] for i, k in ids.most_common() if k > 1]
             probs = cols["prob"][idx].astype(float)
             companies = set(cols["company"][idx].tolist()) - {-1}
             cats = Counter(x for r in idx for x in words[cols["cats"][r]].split(";") if x)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .rules.organisations import load_organisations
 from .schema import Verdict
 
 ADVICE = {
@@ -10,7 +11,7 @@ ADVICE = {
         "Cek apakah perusahaan penempatan (P3MI) berizin dan negara tujuan resmi di SISKOP2MI (KP2MI).",
         "Laporkan lowongan palsu ke Kemnaker: hotline 1500 630.",
         "Bila sudah di luar negeri dan butuh bantuan: aplikasi Safe Travel / Portal Peduli WNI (Kemlu).",
-        "Cek nomor rekening yang diminta di cekrekening.id.",
+        "Bila diminta transfer, cek dulu nomor rekeningnya di cekrekening.id.",
     ],
     "en": [
         "Do not pay any fee and do not send ID, passport or bank details.",
@@ -25,9 +26,63 @@ RISK_WORDS = {
 }
 
 
+def _official_channel_advice(v: Verdict, lang: str) -> list[str]:
+    """For each impersonated organisation: where its real vacancies are."""
+    orgs = load_organisations()
+    out: list[str] = []
+    seen: set[str] = set()
+    for f in v.findings:
+        if f.category != "impersonation":
+            continue
+        org = orgs.lookup(f.text)
+        if org is None or org.id in seen:
+            continue
+        seen.add(org.id)
+        where = " / ".join(org.official_channels)
+        if lang == "id":
+            out.append(
+                f"Cek lowongan {org.name} hanya di {where}; organisasi ini tidak merekrut "
+                "lewat link di bio, formulir online, Telegram atau WhatsApp pribadi."
+            )
+        else:
+            out.append(
+                f"Check any {org.name} vacancy only on {where}; it does not recruit through "
+                "links in bios, online forms, Telegram or personal WhatsApp numbers."
+            )
+    return out
+
+
+def _money_advice(v: Verdict, lang: str) -> list[str]:
+    """When the ad asks for money: the account to report, and the law (Indonesian ads)."""
+    if "fees" not in v.categories:
+        return []
+    out: list[str] = []
+    accounts = [c.text for c in v.contacts if c.kind in ("bank_account", "ewallet")]
+    if accounts:
+        listed = ", ".join(dict.fromkeys(accounts[:3]))
+        out.append(
+            f"Jangan transfer. Laporkan rekening/e-wallet ({listed}) di cekrekening.id dan ke "
+            "Indonesia Anti-Scam Centre (IASC) OJK."
+            if lang == "id"
+            else f"Do not transfer. Report the account ({listed}) to your bank and, in "
+            "Indonesia, at cekrekening.id and OJK's Indonesia Anti-Scam Centre."
+        )
+    if lang == "id":
+        out.append(
+            "Pekerja migran tidak boleh dibebani biaya penempatan (UU 18/2017 Pasal 30; "
+            "Peraturan BP2MI 9/2020)."
+        )
+    return out
+
+
 def advice_for(v: Verdict) -> list[str]:
-    """What to do next, in the ad's language (Indonesian for Indonesian ads, else English)."""
-    return ADVICE["id" if v.language == "id" else "en"]
+    """What to do next, in the ad's language (Indonesian for Indonesian ads, else English).
+
+    The official channel of an impersonated organisation and the account an ad asks money
+    for come first, then the general advice and hotlines.
+    """
+    lang = "id" if v.language == "id" else "en"
+    return [*_official_channel_advice(v, lang), *_money_advice(v, lang), *ADVICE[lang]]
 
 
 def format_verdict(v: Verdict) -> str:
@@ -50,7 +105,11 @@ def format_verdict(v: Verdict) -> str:
         )
     if v.contacts:
         lines.append("")
-        lines.append("Contacts: " + ", ".join(f"{c.kind} {c.value}" for c in v.contacts))
+        # E-mail addresses as written (the normalised value folds gmail dots and case).
+        lines.append(
+            "Contacts: "
+            + ", ".join(f"{c.kind} {c.text if c.kind == 'email' else c.value}" for c in v.contacts)
+        )
     for c in v.caveats:
         lines.append(f"Note: {c}")
     if v.risk != "low":

@@ -33,6 +33,10 @@ PHONES = [
     ("whatsapp: +62 813 1111 2222", "whatsapp", "+6281311112222"),
     ("hub wa 081311112222", "whatsapp", "+6281311112222"),
     ("0813 1111 2222 (WA)", "whatsapp", "+6281311112222"),
+    ("WA 0812 3456 7890", "whatsapp", "+6281234567890"),
+    ("WhatsApp only: +62 812 3456 7890", "whatsapp", "+6281234567890"),
+    ("wa admin: 0812-3456-7890", "whatsapp", "+6281234567890"),
+    ("message us on What'sApp: +1 (415) 555-0134", "whatsapp", "+14155550134"),
     (
         "\uff37\uff21 \uff10\uff18\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff10",
         "whatsapp",
@@ -87,6 +91,18 @@ OTHER_CONTACTS = [
     ("transfer ke BCA 1234567890 a.n. Budi", "bank_account", "BCA:1234567890", ()),
     ("no rek mandiri 123-456-7890", "bank_account", "ACCOUNT:1234567890", ()),
     ("DANA 081234567890", "ewallet", "DANA:081234567890", ()),
+    ("BRI 0000-01-000123-50-1 a.n. Sari", "bank_account", "BRI:000001000123501", ()),
+    ("daftar di pln-karir.my.id.", "url", "pln-karir.my.id", ("free_host",)),
+    (
+        "https://loker2026.blogspot.com/p/daftar",
+        "url",
+        "https://loker2026.blogspot.com/p/daftar",
+        ("free_host",),
+    ),
+    ("isi forms.gle/AbC123", "url", "forms.gle/abc123", ("free_host", "form")),
+    ("klik daftar.online57.my.id/a2", "url", "daftar.online57.my.id/a2", ("free_host",)),
+    ("https://h7.daftar-segera.site/", "url", "https://h7.daftar-segera.site/", ("free_host",)),
+    ("resmi di recruitment.pertamina.com", "url", "recruitment.pertamina.com", ()),
     ("OVO: 0812 3456 7890", "ewallet", "OVO:081234567890", ()),
 ]
 
@@ -98,6 +114,19 @@ def test_other_contacts(text: str, kind: str, value: str, flags: tuple[str, ...]
     c = contacts[0]
     assert (c.kind, c.value, c.flags) == (kind, value, flags)
     assert text[c.start : c.end] == c.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Skills: ASP.NET, VB.net and SQL.",
+        "Keeping the store tidy.Space to grow.",  # sentences run together
+        "Deadline :14 April 2025",
+        "Apply before the deadline: 31 May",
+    ],
+)
+def test_words_that_look_like_addresses_are_not_contacts(text: str) -> None:
+    assert [c for c in extract_contacts(text) if c.kind in ("url", "line")] == []
 
 
 def test_line_manager_is_not_a_line_id() -> None:

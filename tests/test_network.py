@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector.network import ClusterCollector, band_keys, cluster, cluster_dask, network_risk
+from detector.network import (
+    ClusterCollector,
+    band_keys,
+    cluster,
+    cluster_dask,
+    link_key,
+    network_risk,
+)
 
 FOOTER = "email:careers@bigboard.example"
 HOTLINE = "phone:+622150001234"
@@ -127,6 +134,42 @@ def test_clusters_say_when_their_ads_were_posted() -> None:
     undated = frame.drop(columns=["posted_at"])
     _, table = cluster(undated)
     assert table["first_posted"].isna().all() and table["last_posted"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("whatsapp:+6281234567890", "phone:+6281234567890"),
+        ("phone:+6281234567890", "phone:+6281234567890"),
+        ("whatsapp:https://chat.whatsapp.com/abc", "whatsapp:https://chat.whatsapp.com/abc"),
+        ("email:hr@example.com", "email:hr@example.com"),
+    ],
+)
+def test_link_key_makes_one_number_one_key(written: str, key: str) -> None:
+    assert link_key(written) == key
+
+
+def test_a_number_links_ads_whether_written_as_whatsapp_phone_or_wa_me() -> None:
+    # "WA 0812…", "call +62 812…" and "wa.me/62812…" all give +6281200001111.
+    frame = pd.DataFrame(
+        {
+            "text": [f"ad {i} " + " ".join(f"u{i}x{j}" for j in range(12)) for i in range(4)],
+            "contacts": [
+                "whatsapp:+6281200001111",
+                "phone:+6281200001111;email:a@example.com",
+                "whatsapp:+6281200001111",
+                "phone:+6281299999999",
+            ],
+            "scam_probability": [0.9, 0.8, 0.7, 0.1],
+            "risk": ["high", "high", "medium", "low"],
+            "categories": ["fees", "fees", "", ""],
+        }
+    )
+    rows, clusters = cluster(frame, min_hub_rows=20)
+    ids = rows["cluster_id"].tolist()
+    assert ids[0] == ids[1] == ids[2] >= 0 and ids[3] == -1
+    (shared,) = clusters["shared_identifiers"].tolist()
+    assert shared == "whatsapp:+6281200001111"  # shown as first written
 
 
 def test_common_identifiers_do_not_merge_everything() -> None:

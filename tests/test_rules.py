@@ -17,9 +17,11 @@ from detector.rules import (
     RuleError,
     analyze,
     analyze_many,
+    combined_fingerprint,
     keyword_regex,
     load_registry,
 )
+from detector.rules.organisations import DEFAULT_ORG_PATH
 from detector.schema import Finding
 
 REGISTRY = load_registry()
@@ -44,7 +46,7 @@ def test_rule_examples(rule_id: str, text: str, should_match: bool) -> None:
 
 def test_every_category_is_covered_in_english_and_indonesian() -> None:
     assert REGISTRY.categories == CATEGORIES
-    assert len(CATEGORIES) == 19
+    assert len(CATEGORIES) == 22 and len(set(CATEGORIES)) == 22
     for category in CATEGORIES:
         rules = [r for r in REGISTRY.rules if r.category == category]
         langs = {lang for r in rules for lang in r.languages}
@@ -62,7 +64,10 @@ def test_rules_are_complete_for_caseworkers() -> None:
 
 
 def test_fingerprint_and_cache() -> None:
-    assert REGISTRY.fingerprint == hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest()
+    rules_sha = hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest()
+    orgs_sha = hashlib.sha256(DEFAULT_ORG_PATH.read_bytes()).hexdigest()
+    assert REGISTRY.rules_fingerprint == rules_sha
+    assert REGISTRY.fingerprint == combined_fingerprint(rules_sha, orgs_sha)
     assert load_registry() is REGISTRY
     other = load_registry(DEFAULT_PATH)
     assert other is not REGISTRY and other.fingerprint == REGISTRY.fingerprint
@@ -137,11 +142,26 @@ def test_overlapping_spans_of_one_rule_are_merged() -> None:
 
     rule, other = REGISTRY.rules[0], REGISTRY.rules[1]
     text = "0123456789"
-    merged = _merge([(5, 8, rule), (0, 3, rule), (2, 6, rule), (1, 2, other)], text)
+    raw = [(5, 8, rule, None), (0, 3, rule, None), (2, 6, rule, None), (1, 2, other, None)]
+    merged = _merge(raw, text)
     assert [(f.rule_id, f.start, f.end, f.text) for f in merged] == [
         (rule.id, 0, 8, "01234567"),
         (other.id, 1, 2, "1"),
     ]
+
+
+def test_one_finding_per_span_and_category() -> None:
+    # "15 juta per bulan" is pay far above normal for an unskilled job AND for a scam-compound
+    # role; the phone is "chat only" from two rules: each is shown once.
+    text = "Dicari admin di Kamboja, tanpa pengalaman, gaji 15 juta per bulan. WA 0812 3456 7890"
+    findings = analyze(text).findings
+    keys = [(f.start, f.end, f.category) for f in findings]
+    assert len(keys) == len(set(keys))
+    pay = [f for f in findings if f.category == "unrealistic_pay"]
+    assert [f.text for f in pay] == ["15 juta per bulan"]
+    assert pay[0].weight == max(
+        r.weight for r in REGISTRY.rules if r.id.startswith("unrealistic_pay_amount")
+    )
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -267,6 +287,9 @@ BROKEN = [
     ("bad destination", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["destination:mars"]'), "ISO"),
     ("bad absent regex", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["absent:(?<=x)y"]'), "absent regex"),
     ("anchor and patterns", GOOD.replace("weight = 0.3", 'weight = 0.3\nanchor = "destination:risky"'), "either"),
+    ("unknown rule cond", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["rule:nope"]'), "unknown rule"),
+    ("bad organisation", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["organisation:any"]'), "organisation conditions"),
+    ("bad present regex", GOOD.replace("weight = 0.3", 'weight = 0.3\nrequires = ["present:(?<=x)y"]'), "regex"),
 ]  # fmt: skip
 
 

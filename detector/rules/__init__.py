@@ -10,7 +10,12 @@ Matching is linear-time and fast:
   possibly match; only those rules' patterns (one combined RE2 regex per rule) are run;
 * each rule stops after :data:`MAX_MATCHES_PER_RULE` matches, so a megabyte of repeated
   near-matches cannot produce a million findings;
-* composite rules (``requires`` / ``anchor``) reuse the extraction results.
+* composite rules (``requires`` / ``anchor``) reuse the extraction results, each question
+  ("is there a WhatsApp contact?") answered once per text;
+* the impersonation check (``organisation:`` conditions) matches every name of
+  ``organisations.toml`` in one RE2 pass (:mod:`detector.rules.organisations`).
+
+One finding is kept per span and category (the strongest rule's).
 
 Public API: :func:`load_registry`, :class:`Registry`, :class:`Rule`, :func:`analyze`,
 :func:`analyze_many`, :class:`Analysis`, :class:`RuleError`, :data:`CATEGORIES`.
@@ -36,6 +41,7 @@ from detector.extract import (
     extract_destinations,
 )
 from detector.normalize import iter_spans, normalize, search
+from detector.rules.organisations import OrganisationRegistry, load_organisations
 from detector.schema import Amount, Contact, Destination, Finding
 
 __all__ = [
@@ -48,10 +54,14 @@ __all__ = [
     "RuleError",
     "analyze",
     "analyze_many",
+    "combined_fingerprint",
     "load_registry",
+    "load_organisations",
 ]
 
-#: The 19 indicator categories of INDICATORS.md, in a fixed order (feature columns use it).
+#: The indicator categories of INDICATORS.md, in a fixed order (feature columns use it): the
+#: 19 trafficking/scam indicators, then the ones real Indonesian scam ads showed (impersonated
+#: employers, fake selection letters, the mass-vacancy lure).
 CATEGORIES: tuple[str, ...] = (
     "fees",
     "debt",
@@ -72,19 +82,25 @@ CATEGORIES: tuple[str, ...] = (
     "urgency",
     "task_scam",
     "no_contract",
+    "impersonation",
+    "fake_selection",
+    "mass_vacancy",
 )
 
 DEFAULT_PATH = Path(__file__).with_name("red_flags.toml")
 #: Most matches kept per rule and text (hostile-input guard; overlapping ones merge anyway).
 MAX_MATCHES_PER_RULE = 50
 _BEFORE_WINDOW = 40
-_AFTER_WINDOW = 30
+_AFTER_WINDOW = 60
 _MAX_ANCHOR_ITEMS = 20
 
 _REQUIRED = ("id", "category", "title_en", "title_id", "why_en", "why_id", "languages",
              "source", "weight", "keywords", "examples")  # fmt: skip
 _OPTIONAL = ("patterns", "unless_before", "unless_after", "requires", "anchor")
-_CONDITION_KINDS = ("category", "destination", "contact", "no_contact", "amount", "absent")
+_CONDITION_KINDS = (
+    "category", "rule", "destination", "contact", "no_contact", "amount", "absent", "present",
+    "organisation",
+)  # fmt: skip
 _AMOUNT_KEYS = ("monthly_usd", "value", "currency", "period")
 
 
@@ -165,6 +181,21 @@ class _Facts:
     destinations: list[Destination]
     data: bytes = b""
     categories: set[str] = field(default_factory=set)
+    rule_ids: set[str] = field(default_factory=set)
+    text: Any = None
+    organisations: OrganisationRegistry | None = None
+    impersonations: Any = None  # (unofficial, unverified), computed once per text
+    memo: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A highlighted span from an anchor, optionally with its own explanation."""
+
+    start: int
+    end: int
+    why_en: str | None = None
+    why_id: str | None = None
 
 
 class Registry:
@@ -175,24 +206,40 @@ class Registry:
     rules : tuple of Rule
         In file order.
     categories : tuple of str
-        All 19 category names, in the fixed order of :data:`CATEGORIES`.
+        All category names, in the fixed order of :data:`CATEGORIES`.
     fingerprint : str
-        sha256 of the TOML bytes (goes into the model manifest).
+        :func:`combined_fingerprint` of the rules' and the organisations' TOML bytes (goes
+        into the model manifest: either file changing means "retrain").
+    rules_fingerprint : str
+        sha256 of the rules' TOML bytes alone.
+    organisations : OrganisationRegistry
+        The impersonated organisations (``organisations.toml``).
     path : pathlib.Path or None
         Where the rules came from.
     """
 
     categories: tuple[str, ...] = CATEGORIES
 
-    def __init__(self, rules: Sequence[Rule], fingerprint: str, path: Path | None = None):
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        fingerprint: str,
+        path: Path | None = None,
+        organisations: OrganisationRegistry | None = None,
+    ):
         self.rules: tuple[Rule, ...] = tuple(rules)
-        self.fingerprint = fingerprint
+        self.organisations = organisations or load_organisations()
+        # The organisations decide impersonation findings, so they are part of the rules'
+        # identity: a model trained on other organisations must be retrained.
+        self.rules_fingerprint = fingerprint
+        self.fingerprint = combined_fingerprint(fingerprint, self.organisations.fingerprint)
         self.path = path
         self._compiled = [self._compile(r) for r in self.rules]
         self._simple = [c for c in self._compiled if not c.rule.is_composite]
         self._composite = [c for c in self._compiled if c.rule.is_composite]
         self._composite_order = sorted(
-            self._composite, key=lambda c: any(r.kind == "category" for r in c.requires)
+            self._composite,
+            key=lambda c: any(r.kind in ("category", "rule") for r in c.requires),
         )
         # Keyword pre-filter: one RE2 Set over every rule's keywords; keyword -> rules.
         self._kw_rules: list[list[_Compiled]] = []
@@ -286,32 +333,36 @@ class Registry:
             amounts=extract_amounts(norm),
             destinations=extract_destinations(norm),
             data=t.data,
+            text=t,
+            organisations=self.organisations,
         )
-        raw: list[tuple[int, int, Rule]] = []  # original-text spans
+        raw: list[tuple[int, int, Rule, _Item | None]] = []  # original-text spans
         candidates = self._candidates(t.data)
         for comp in candidates:
             if comp.rule.is_composite:
                 continue  # evaluated after the pattern rules, in _composites
             for bs, be in self._pattern_spans(comp, t):
                 os_, oe, _ = t.span(bs, be)
-                raw.append((os_, oe, comp.rule))
+                raw.append((os_, oe, comp.rule, None))
                 facts.categories.add(comp.rule.category)
+                facts.rule_ids.add(comp.rule.id)
         if self._composite:
             raw.extend(self._composites(t, facts, {c.rule.id for c in candidates}))
-        findings = _merge(raw, text)
+        language = detect_language(norm)
+        findings = _merge(raw, text, language)
         return Analysis(
             findings=findings,
             contacts=facts.contacts,
             amounts=facts.amounts,
             destinations=facts.destinations,
-            language=detect_language(norm),
+            language=language,
             normalized_text=norm.text,
         )
 
     def _composites(
         self, t: _Text, facts: _Facts, candidates: set[str]
-    ) -> list[tuple[int, int, Rule]]:
-        out: list[tuple[int, int, Rule]] = []
+    ) -> list[tuple[int, int, Rule, _Item | None]]:
+        out: list[tuple[int, int, Rule, _Item | None]] = []
         # Composites that need no other category go first, so that e.g. "unrealistic pay for
         # a scam-compound role" can build on "scam-compound role", itself a composite.
         for comp in self._composite_order:
@@ -320,17 +371,27 @@ class Registry:
             before = len(out)
             if comp.anchor is not None:
                 items = _anchor_items(comp.anchor, facts)[:_MAX_ANCHOR_ITEMS]
-                out.extend((it.start, it.end, comp.rule) for it in items if it.end > it.start)
+                out.extend(
+                    (it.start, it.end, comp.rule, it if isinstance(it, _Item) else None)
+                    for it in items
+                    if it.end > it.start
+                )
             elif comp.regex is not None and comp.rule.id in candidates:
                 for bs, be in self._pattern_spans(comp, t):
                     os_, oe, _ = t.span(bs, be)
-                    out.append((os_, oe, comp.rule))
+                    out.append((os_, oe, comp.rule, None))
             if len(out) > before:
                 facts.categories.add(comp.rule.category)
+                facts.rule_ids.add(comp.rule.id)
         return out
 
     def __repr__(self) -> str:
         return f"Registry({len(self.rules)} rules, fingerprint={self.fingerprint[:12]})"
+
+
+def combined_fingerprint(rules_sha256: str, organisations_sha256: str) -> str:
+    """sha256 over the two files' sha256 digests (rules first)."""
+    return hashlib.sha256(f"{rules_sha256}\n{organisations_sha256}".encode()).hexdigest()
 
 
 def keyword_regex(keyword: str) -> str:
@@ -356,32 +417,43 @@ def _re2_options() -> Any:
 _RE2_OPTIONS = _re2_options()
 
 
-def _merge(raw: list[tuple[int, int, Rule]], text: str) -> list[Finding]:
-    """Merge overlapping spans of the same rule; sort by start."""
+def _merge(
+    raw: list[tuple[int, int, Rule, _Item | None]], text: str, language: str = "und"
+) -> list[Finding]:
+    """Merge overlapping spans of the same rule, then keep one finding per span and category
+    (the strongest rule's; on a tie, the one written for the ad's language); sort by start."""
     raw.sort(key=lambda x: (x[2].id, x[0], x[1]))
-    merged: list[tuple[int, int, Rule]] = []
-    for s, e, rule in raw:
-        if merged and merged[-1][2] is rule and s < merged[-1][1]:
-            ps, pe, _ = merged[-1]
-            merged[-1] = (ps, max(pe, e), rule)
+    merged: list[tuple[int, int, Rule, _Item | None]] = []
+    for s, e, rule, item in raw:
+        if merged and merged[-1][2] is rule and s < merged[-1][1] and item is None:
+            ps, pe, _, pitem = merged[-1]
+            merged[-1] = (ps, max(pe, e), rule, pitem)
         else:
-            merged.append((s, e, rule))
-    merged.sort(key=lambda x: (x[0], x[1], x[2].id))
+            merged.append((s, e, rule, item))
+    # Two rules of one category on the same words ("15 juta per bulan" as pay for an unskilled
+    # job and for a scam-compound role; the phone as "chat only") are one piece of evidence.
+    best: dict[tuple[int, int, str], tuple[int, int, Rule, _Item | None]] = {}
+    for m in merged:
+        key = (m[0], m[1], m[2].category)
+        rank = (m[2].weight, language in m[2].languages)
+        if key not in best or rank > (best[key][2].weight, language in best[key][2].languages):
+            best[key] = m
+    kept = sorted(best.values(), key=lambda x: (x[0], x[1], x[2].id))
     return [
         Finding(
             rule_id=r.id,
             category=r.category,
             title_en=r.title_en,
             title_id=r.title_id,
-            why_en=r.why_en,
-            why_id=r.why_id,
+            why_en=item.why_en if item is not None and item.why_en else r.why_en,
+            why_id=item.why_id if item is not None and item.why_id else r.why_id,
             source=r.source,
             weight=r.weight,
             start=s,
             end=e,
             text=text[s:e],
         )
-        for s, e, r in merged
+        for s, e, r, item in kept
     ]
 
 
@@ -415,12 +487,18 @@ def _parse_condition(rule_id: str, cond: str) -> _Condition:
                     raise RuleError(f"rule {rule_id!r}: {part!r} needs a number") from None
             preds.append((key, op, value.strip()))
         return _Condition(kind, (), tuple(preds))
-    if kind == "absent":
+    if kind == "organisation":
+        if arg not in ("unofficial", "unverified"):
+            raise RuleError(
+                f"rule {rule_id!r}: organisation conditions are 'unofficial' and 'unverified'"
+            )
+        return _Condition(kind, (arg,))
+    if kind in ("absent", "present"):
         try:
             return _Condition(kind, (), (), re2.compile(arg.encode("utf-8"), _RE2_OPTIONS))
         except re2.error as exc:
             raise RuleError(
-                f"rule {rule_id!r}: absent regex {arg!r} does not compile: {exc}"
+                f"rule {rule_id!r}: {kind} regex {arg!r} does not compile: {exc}"
             ) from None
     values = tuple(v.strip() for v in arg.split("|"))
     if kind == "destination" and not all(
@@ -451,6 +529,15 @@ def _amount_ok(a: Amount, preds: tuple[tuple[str, str, str], ...]) -> bool:
 
 
 def _anchor_items(cond: _Condition, facts: _Facts) -> list[Any]:
+    # Many rules ask the same question ("a WhatsApp contact?"): answer it once per text.
+    key = (cond.kind, cond.values, cond.amount_preds)
+    found = facts.memo.get(key)
+    if found is None:
+        found = facts.memo[key] = _anchor_items_uncached(cond, facts)
+    return found
+
+
+def _anchor_items_uncached(cond: _Condition, facts: _Facts) -> list[Any]:
     if cond.kind == "destination":
         return [
             d
@@ -465,16 +552,27 @@ def _anchor_items(cond: _Condition, facts: _Facts) -> list[Any]:
         ]
     if cond.kind == "amount":
         return [a for a in facts.amounts if _amount_ok(a, cond.amount_preds)]
+    if cond.kind == "organisation" and facts.organisations is not None:
+        if facts.impersonations is None:
+            facts.impersonations = facts.organisations.assess(
+                facts.data, facts.contacts, facts.text.span
+            )
+        found = facts.impersonations[1 if "unverified" in cond.values else 0]
+        return [_Item(i.start, i.end, i.why_en, i.why_id) for i in found]
     return []
 
 
 def _holds(cond: _Condition, facts: _Facts) -> bool:
     if cond.kind == "category":
         return bool(facts.categories & set(cond.values))
+    if cond.kind == "rule":
+        return bool(facts.rule_ids & set(cond.values))
     if cond.kind == "no_contact":
         return not _anchor_items(_Condition("contact", cond.values), facts)
     if cond.kind == "absent":
         return search(cond.regex, facts.data) is None
+    if cond.kind == "present":
+        return search(cond.regex, facts.data) is not None
     return bool(_anchor_items(cond, facts))
 
 
@@ -539,9 +637,15 @@ def _build_rule(table: Any, position: int) -> Rule:
         raise RuleError(f"rule {rule_id!r}: give either 'patterns' or an 'anchor', not both")
     if patterns and not keywords and not table.get("requires"):
         raise RuleError(f"rule {rule_id!r}: pattern rules need 'keywords' (the pre-filter)")
-    if anchor is not None and anchor.partition(":")[0] not in ("destination", "contact", "amount"):
+    if anchor is not None and anchor.partition(":")[0] not in (
+        "destination",
+        "contact",
+        "amount",
+        "organisation",
+    ):
         raise RuleError(
-            f"rule {rule_id!r}: anchor must be a destination, contact or amount condition"
+            f"rule {rule_id!r}: anchor must be a destination, contact, amount or "
+            "organisation condition"
         )
     languages = _as_str_tuple(rule_id, "languages", table["languages"], allow_empty=False)
     return Rule(
@@ -616,6 +720,12 @@ def registry_from_toml(data: bytes, *, path: Path | None = None, check: bool = T
         if r.id in seen:
             raise RuleError(f"rule {r.id!r}: duplicate id")
         seen.add(r.id)
+    for r in rules:
+        for cond in r.requires:
+            kind, _, arg = cond.partition(":")
+            unknown = [v for v in arg.split("|") if kind == "rule" and v.strip() not in seen]
+            if unknown:
+                raise RuleError(f"rule {r.id!r}: condition {cond!r} names unknown rule(s)")
     registry = Registry(rules, hashlib.sha256(data).hexdigest(), path)
     if check:
         check_examples(registry)
