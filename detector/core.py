@@ -20,7 +20,7 @@ import pandas as pd
 
 from .explain import expert_terms
 from .features import indicator_vector
-from .model import MODEL_FORMAT, SHORT_AD_WORDS, JobScamModel, Thresholds, trafficking_floor
+from .model import MODEL_FORMAT, SHORT_AD_WORDS, JobScamModel, Thresholds
 from .persistence import ModelError, load_model
 from .rules import load_registry
 from .schema import META_FIELDS, TEXT_FIELDS, Ad, AdError, Verdict
@@ -217,9 +217,11 @@ class Detector:
             Xe, Xr, Xg = m.lexical_matrices(mode, mode_texts, rows)
             x = m.inputs(mode, Xe, Xr, Xg, ind[idx], [langs[i] for i in idx], rows)
             parts = m.decide(mode, x)
-            score[idx], decision[idx] = parts["score"], parts["decision"]
-            floor = trafficking_floor(ind[idx], m.categories_) if m.use_floor else 0.0
-            flags[idx] = np.maximum(parts["red_flags"], floor)
+            score[idx], decision[idx], flags[idx] = (
+                parts["score"],
+                parts["decision"],
+                parts["red_flags"],
+            )
             matrices[mode] = (Xe, Xr, idx)
             modern[idx] = x.modern
         row_of = {

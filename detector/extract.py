@@ -684,6 +684,11 @@ _PLACE_RE = re2.compile(
 )
 
 
+def place_names() -> frozenset[str]:
+    """Every place name the destination finder knows, as written (normalised, lower case)."""
+    return frozenset(_PLACES)
+
+
 def extract_destinations(text: str | Normalized) -> list[Destination]:
     """Find countries and cities, with canonical English name and ISO country code.
 

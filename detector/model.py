@@ -63,6 +63,8 @@ TEMPLATE_SIMILARITY = 0.8
 MEDIUM_RECALL = {"emscad": 0.95, "real": 0.92}
 #: Share of legitimate real ads the "high" band may take on out-of-fold predictions.
 HIGH_LEGIT_SHARE = 0.03
+#: Share of legitimate real ads "medium or high" may take on out-of-fold predictions.
+MEDIUM_LEGIT_SHARE = 0.10
 #: Languages with their own bands and their own gate in the decision.
 LANGUAGES = ("en", "id")
 #: Changes when a model saved by an older jobscam can no longer be scored by this one
@@ -90,6 +92,22 @@ TRAFFICKING_CATEGORIES = (
 #: and measured there (`jobscam evaluate --ablate`).
 FLOOR_CENTER = 2.0
 FLOOR_SLOPE = 3.0
+#: The placeholder tokens :func:`~detector.vectorize.lexical_array` writes for contacts.
+CONTACT_TOKENS = ("urltoken", "emailtoken", "phonetoken")
+#: ISO 4217 codes: how a page formats pay ("IDR 5.000.000" on a portal, "Rp" in a post), not
+#: what it offers (amounts are the red-flag rules' evidence).
+CURRENCY_CODES = ("idr", "usd", "sgd", "myr", "thb", "twd", "hkd", "sar", "aed", "eur", "gbp")
+
+
+def real_stop_terms() -> tuple[str, ...]:
+    """What the real-ads expert may not learn from: contact placeholders, currency codes, and
+    place names (where an ad is, not how it recruits; destinations are red-flag features)."""
+    from .extract import place_names
+
+    places = {name for name in place_names() if " " not in name}  # "timur tengah": common words
+    return tuple(sorted({*CONTACT_TOKENS, *CURRENCY_CODES, *places}))
+
+
 #: Below this many words an ad is "short": the words alone never make it ``high``.
 SHORT_AD_WORDS = 15
 
@@ -193,17 +211,20 @@ class TwoLinearScores(BaseEstimator, ClassifierMixin):
         return idx, row.data * on_value[idx] + on_presence[idx]
 
 
-def language_balanced_weights(y: np.ndarray, languages: np.ndarray) -> np.ndarray:
-    """Weights that give each language the weight of its rows and, within it, each class half."""
+def language_balanced_weights(
+    y: np.ndarray, languages: np.ndarray, scam_share: float = 0.5
+) -> np.ndarray:
+    """Weights that give each language the weight of its rows and, within it, the scams
+    ``scam_share`` of it (half by default)."""
     y = np.asarray(y).astype(int)
     languages = np.asarray(languages)
     w = np.ones(len(y))
     for lang in np.unique(languages):
         in_lang = languages == lang
-        for c in (0, 1):
+        for c, share in ((0, 1.0 - scam_share), (1, scam_share)):
             m = in_lang & (y == c)
             if m.any():
-                w[m] = in_lang.sum() / 2.0 / m.sum()
+                w[m] = in_lang.sum() * share / m.sum()
     return w
 
 
@@ -219,17 +240,30 @@ class WordLogistic(BaseEstimator, ClassifierMixin):
 
     Character n-grams were tried (``char_wb`` 3-5 on the same tokens): no gain under the
     grouped protocol or leave-one-source-out, at about ten times the cost per ad.
+
+    ``stop_terms``: tokens whose n-grams get no weight (:func:`real_stop_terms` for the
+    real-ads expert). Contact placeholders first: the scraped legitimate ads had their links
+    and addresses stripped by the scraper while the quoted scams kept theirs, so "has a link"
+    would describe the source; what a contact says (a shortener, a free-mail address, a
+    look-alike domain, a personal WhatsApp number) is the red-flag rules' evidence.
     """
 
-    def __init__(self, C: float = 10.0, min_df: int = 2) -> None:
+    def __init__(self, C: float = 10.0, min_df: int = 2, stop_terms: Sequence[str] = ()) -> None:
         self.C = C
         self.min_df = min_df
+        self.stop_terms = stop_terms
 
     def fit(self, texts: Sequence[str], y: Sequence[int], languages: Sequence[str]):
+        """Fit on ``texts``, each language's classes weighing half of its rows each."""
         y = np.asarray(y).astype(int)
         # The same TF-IDF block as a pasted ad's EMSCAD block (with its fast path for one ad).
         self.features_ = LexicalFeatures(min_df=self.min_df)
         X = self.features_.fit({"text": list(texts)}).transform({"text": list(texts)})
+        if self.stop_terms:
+            stop = set(self.stop_terms)
+            names = self.features_.get_feature_names_out()
+            keep = np.array([not stop & set(str(n).split("__", 1)[-1].split()) for n in names])
+            X = X @ sparse.diags(keep.astype(np.float64))
         w = language_balanced_weights(y, np.asarray(languages))
         lr = LogisticRegression(C=self.C, solver="liblinear", max_iter=5000)
         lr.fit(X, y, sample_weight=w)
@@ -328,8 +362,8 @@ class BoundedLogistic(BaseEstimator, ClassifierMixin):
         self.C = C
         self.lower = lower
 
-    def fit(self, Z: np.ndarray, y: Sequence[int], sample_weight: np.ndarray | None = None):
-        Z = np.asarray(Z, dtype=float)
+    def fit(self, Z: Any, y: Sequence[int], sample_weight: np.ndarray | None = None):
+        Z = sparse.csr_matrix(Z, dtype=float) if sparse.issparse(Z) else np.asarray(Z, float)
         y = np.asarray(y, dtype=float)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         w = w * (len(y) / w.sum())  # the penalty means the same whatever the weights' scale
@@ -353,8 +387,10 @@ class BoundedLogistic(BaseEstimator, ClassifierMixin):
         self.classes_ = np.array([0, 1])
         return self
 
-    def decision_function(self, Z: np.ndarray) -> np.ndarray:
-        return np.asarray(Z, dtype=float) @ self.coef_ + self.intercept_
+    def decision_function(self, Z: Any) -> np.ndarray:
+        if not sparse.issparse(Z):
+            Z = np.asarray(Z, dtype=float)
+        return np.asarray(Z @ self.coef_).ravel() + self.intercept_
 
     def predict_proba(self, Z: np.ndarray) -> np.ndarray:
         p = _sigmoid(self.decision_function(Z))
@@ -374,9 +410,14 @@ LEXICAL_COLUMNS = (
     "real*id",
     "is_id",
 )
-#: Indicator features that are red flags: bounded at zero from below. The others (a phone,
-#: an e-mail, a URL, the pay, a foreign place) are facts that may go either way.
-_UNBOUNDED_INDICATORS = frozenset(
+#: Indicator features that are facts, not red flags: that an ad gives a phone, an e-mail or a
+#: link, names a foreign place or states its pay. The decision does not read them: in the
+#: labelled data they describe the sources (EMSCAD replaced contacts by placeholders and its
+#: legitimate ads rarely state pay; scrapers stripped the links of the legitimate real ads),
+#: and what such a fact means (a free-mail address, a shortener, a personal WhatsApp number as
+#: the only channel, pay far above the job, a scam-compound route) is a red-flag rule's
+#: finding, which the decision does read.
+FACT_INDICATORS = frozenset(
     {
         "contact:phone",
         "contact:whatsapp",
@@ -444,15 +485,15 @@ def _smallest_with_legit_share(y: np.ndarray, s: np.ndarray, share: float) -> fl
 def choose_thresholds(y: np.ndarray, s: np.ndarray, corpus: np.ndarray) -> Thresholds:
     """Bands for one mode and language from out-of-fold scores ``s``.
 
-    **medium** is the largest score that keeps scam recall at ``MEDIUM_RECALL['real']`` on
-    the real ads (on EMSCAD at its natural prevalence only where no real ad is among the
-    rows: the two corpora are calibrated at different scam rates, and the real ads are what
-    people paste). **high** is the highest of: on EMSCAD, the score that maximises F1 at the
-    natural prevalence; on the real ads, the lowest score that puts at most
-    ``HIGH_LEGIT_SHARE`` of the legitimate ads at high.
+    **high** is the highest of: on EMSCAD, the score that maximises F1 at the natural
+    prevalence; on the real ads, the lowest score that puts at most ``HIGH_LEGIT_SHARE`` of
+    the legitimate ads at high. **medium** is the lowest score that keeps scam recall at
+    ``MEDIUM_RECALL`` on each corpus (EMSCAD at its natural prevalence), unless that would put
+    more than ``MEDIUM_LEGIT_SHARE`` of the legitimate real ads at medium or above: then it is
+    the score that puts that share there. Never above high.
     """
-    mediums: dict[str, float] = {}
-    highs = []
+    mediums, highs = [], []
+    cap = -np.inf
     for c in np.unique(corpus):
         m = corpus == c
         yc, sc = y[m], s[m]
@@ -460,18 +501,16 @@ def choose_thresholds(y: np.ndarray, s: np.ndarray, corpus: np.ndarray) -> Thres
             continue
         c = str(c)
         w = natural_weights(yc) if c == "emscad" else np.ones(len(yc))
-        mediums[c] = _largest_with_recall(yc, sc, w, MEDIUM_RECALL.get(c, MEDIUM_RECALL["real"]))
-        highs.append(
-            _max_f1(yc, sc, w)
-            if c == "emscad"
-            else _smallest_with_legit_share(yc, sc, HIGH_LEGIT_SHARE)
-        )
+        mediums.append(_largest_with_recall(yc, sc, w, MEDIUM_RECALL.get(c, MEDIUM_RECALL["real"])))
+        if c == "emscad":
+            highs.append(_max_f1(yc, sc, w))
+        else:
+            highs.append(_smallest_with_legit_share(yc, sc, HIGH_LEGIT_SHARE))
+            cap = max(cap, _smallest_with_legit_share(yc, sc, MEDIUM_LEGIT_SHARE))
     if not mediums:
         raise ValueError("no rows with both classes to choose thresholds on")
-    real = [v for k, v in mediums.items() if k != "emscad"]
-    medium = min(real) if real else mediums["emscad"]
     high = max(highs)
-    return Thresholds(high=high, medium=min(medium, high))
+    return Thresholds(high=high, medium=min(max(min(mediums), cap), high))
 
 
 # -- the model ------------------------------------------------------------------------------
@@ -508,6 +547,10 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
     use_emscad, use_real, use_indicators, use_meta, use_floor : bool
         Which inputs the decision gets (all, in the shipped model; ``jobscam evaluate
         --ablate`` measures each).
+    emscad_weight : float
+        EMSCAD's total weight in the decision's fit relative to the real ads'.
+    real_scam_share : float
+        The scams' share of each language's weight among the real ads in the decision's fit.
     random_state : int
         Seed for the fold assignment.
     """
@@ -523,6 +566,8 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         use_indicators: bool = True,
         use_meta: bool = True,
         use_floor: bool = True,
+        emscad_weight: float = 2.0,
+        real_scam_share: float = 0.2,
         random_state: int = 0,
     ) -> None:
         self.C = C
@@ -534,6 +579,8 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         self.use_indicators = use_indicators
         self.use_meta = use_meta
         self.use_floor = use_floor
+        self.emscad_weight = emscad_weight
+        self.real_scam_share = real_scam_share
         self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------------------------
@@ -569,8 +616,7 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         )
         keys = np.char.add(corpus, np.asarray(groups).astype(str))
         folds = list(cv.split(np.zeros(len(y)), strata, keys))
-        e_idx, r_idx = np.flatnonzero(is_e), np.flatnonzero(~is_e)
-        real_texts = [texts["paste"][i] for i in r_idx]
+        e_idx = np.flatnonzero(is_e)
 
         # Out-of-fold scores of each expert for every row: a row is never scored by an expert
         # that saw its fold (real ads are outside EMSCAD's training anyway, and vice versa).
@@ -578,14 +624,13 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         oof_r = {m: np.zeros(len(y)) for m in texts}
         # The era gate learns EMSCAD (0) from the modern English real ads (1), on pasted text.
         en_idx = np.flatnonzero(labelled_lang == "en")
+        stop = real_stop_terms()
         era = (~is_e).astype(int)
         oof_g = {m: np.zeros(len(y)) for m in texts}
         for tr, te in folds:
-            tr_e, tr_r = np.intersect1d(tr, e_idx), np.intersect1d(tr, r_idx)
+            tr_e = np.intersect1d(tr, e_idx)
             tr_en = np.intersect1d(tr, en_idx)
-            r = WordLogistic(C=self.real_C).fit(
-                [texts["paste"][i] for i in tr_r], y[tr_r], labelled_lang[tr_r]
-            )
+            r = self._real_expert(texts["paste"], y, labelled_lang, is_e, tr, stop)
             g = self._gate([texts["paste"][i] for i in tr_en], era[tr_en])
             for mode in texts:
                 m = build_lexical(mode, self.C).fit(lex[mode].iloc[tr_e], y[tr_e])
@@ -596,7 +641,9 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         for mode in texts:
             fitted = build_lexical(mode, self.C).fit(lex[mode].iloc[e_idx], y[e_idx])
             setattr(self, f"{mode}_", fitted)
-        self.real_ = WordLogistic(C=self.real_C).fit(real_texts, y[r_idx], labelled_lang[r_idx])
+        self.real_ = self._real_expert(
+            texts["paste"], y, labelled_lang, is_e, np.arange(len(y)), stop
+        )
         self.gate_ = self._gate([texts["paste"][i] for i in en_idx], era[en_idx])
 
         self.classes_ = np.array([0, 1])
@@ -665,36 +712,57 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         other._fit_decision(self.oof_["cache"])
         return other
 
+    def _real_expert(
+        self,
+        texts: Sequence[str],
+        y: np.ndarray,
+        languages: np.ndarray,
+        is_e: np.ndarray,
+        rows: np.ndarray,
+        stop: Sequence[str],
+    ) -> WordLogistic:
+        """The real-ads expert on the real ads among ``rows``. (Adding EMSCAD to its training
+        at 30% of the real ads' weight was measured: lower on both corpora.)"""
+        use = rows[~is_e[rows]]
+        return WordLogistic(C=self.real_C, stop_terms=stop).fit(
+            [texts[i] for i in use], y[use], languages[use]
+        )
+
     @staticmethod
     def _gate(texts: Sequence[str], modern: np.ndarray) -> WordLogistic:
         """The era gate, each era half the weight (strongly regularised: it only routes)."""
         return WordLogistic(C=1.0).fit(texts, modern, np.zeros(len(texts)))
 
-    @staticmethod
-    def decision_weights(y: np.ndarray, corpus: np.ndarray, languages: np.ndarray) -> np.ndarray:
+    def decision_weights(
+        self, y: np.ndarray, corpus: np.ndarray, languages: np.ndarray
+    ) -> np.ndarray:
         """EMSCAD rows at its natural scam rate; the real ads balanced per language and class;
-        each corpus weighs as much as the other in all."""
+        EMSCAD weighs ``emscad_weight`` times as much as the real ads in all."""
         w = np.zeros(len(y))
         for c in np.unique(corpus):
             m = corpus == c
             if c == "emscad":
                 wc = natural_weights(y[m])
             else:
-                wc = language_balanced_weights(y[m], languages[m])
-            w[m] = wc / wc.sum()
+                wc = language_balanced_weights(y[m], languages[m], self.real_scam_share)
+            w[m] = wc / wc.sum() * (self.emscad_weight if c == "emscad" else 1.0)
         return w * len(y) / w.sum()
 
+    def _red_flag_columns(self) -> list[int]:
+        return [i for i, n in enumerate(self.indicator_names_) if n not in FACT_INDICATORS]
+
     def lower_bounds(self, mode: str) -> list[float]:
-        names = self.design_names(mode)
+        """0 for every red-flag column (a red flag may raise a score, never lower it)."""
+        red_flags = set(self.indicator_names_) - FACT_INDICATORS
         return [
-            0.0 if n in self.indicator_names_ and n not in _UNBOUNDED_INDICATORS else -np.inf
-            for n in names
+            0.0 if n.rsplit("*", 1)[0] in red_flags else -np.inf for n in self.design_names(mode)
         ]
 
     def design_names(self, mode: str) -> list[str]:
         names = list(LEXICAL_COLUMNS)
         if self.use_indicators:
-            names += self.indicator_names_
+            flags = [self.indicator_names_[i] for i in self._red_flag_columns()]
+            names += [f"{n}*modern" for n in flags] + [f"{n}*old" for n in flags]
         if self.use_meta and mode == "fields":
             names += [f"meta:{m}" for m in (*META_FLAGS, "company_profile")]
         return names
@@ -726,7 +794,13 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
         ]
         out = [np.column_stack(cols)]
         if self.use_indicators:
-            out.append(np.asarray(x.indicators, dtype=float))
+            # Red flags weigh differently in the two eras (EMSCAD's scams rarely use the
+            # wording of today's): one copy for modern ads (Indonesian ones, and those in a
+            # language no word model reads, included), one for EMSCAD-like English ads, each
+            # bounded at zero from below.
+            ind = np.asarray(x.indicators, dtype=float)[:, self._red_flag_columns()]
+            modern_total = 1.0 - g_en * old
+            out += [ind * modern_total[:, None], ind * (g_en * old)[:, None]]
         if self.use_meta and x.meta is not None:
             out.append(x.meta)
         return np.hstack(out)
@@ -786,13 +860,14 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
     def decide(self, mode: str, x: Inputs) -> dict[str, np.ndarray]:
         """The fitted decision for a batch: ``score`` (what is banded: the decision with the
         trafficking floor), ``decision`` (without the floor) and ``red_flags`` (the decision
-        with both lexical experts at their median training score)."""
+        with both lexical experts at their median training score, with the floor)."""
         d = self.decision_[mode]
         p = _sigmoid(d.decision_function(self.design(x, mode)))
         flags = _sigmoid(d.decision_function(self.design(x, mode, lexical=False)))
         score = p
         if self.use_floor:
-            score = np.maximum(p, trafficking_floor(x.indicators, self.categories_))
+            floor = trafficking_floor(x.indicators, self.categories_)
+            score, flags = np.maximum(p, floor), np.maximum(flags, floor)
         return {"score": score, "decision": p, "red_flags": flags}
 
     def thresholds_for(self, mode: str, language: str) -> Thresholds:

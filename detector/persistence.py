@@ -141,7 +141,7 @@ def _lexical_to_data(w: _Writer, name: str, pipe: Any) -> dict[str, Any]:
 
 def _word_logistic_to_data(w: _Writer, name: str, m: Any) -> dict[str, Any]:
     return {
-        "params": {"C": m.C, "min_df": m.min_df},
+        "params": {"C": m.C, "min_df": m.min_df, "stop_terms": list(m.stop_terms)},
         "features": _features_to_data(w, name, m.features_),
         "coef": w.array(f"{name}.coef", m.coef_, np.float64),
         "intercept": float(m.intercept_),
@@ -151,7 +151,10 @@ def _word_logistic_to_data(w: _Writer, name: str, m: Any) -> dict[str, Any]:
 def _word_logistic_from_data(r: _Reader, d: Mapping[str, Any]) -> Any:
     from .model import WordLogistic
 
-    m = WordLogistic(**d["params"])
+    params = dict(d["params"])
+    m = WordLogistic(
+        C=float(params["C"]), min_df=int(params["min_df"]), stop_terms=tuple(params["stop_terms"])
+    )
     m.features_ = _features_from_data(r, d["features"])
     m.coef_ = r.array(d["coef"], np.float64)
     m.intercept_ = float(d["intercept"])

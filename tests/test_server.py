@@ -106,8 +106,9 @@ def test_model_info_has_the_manifest_facts_and_no_paths(client: TestClient) -> N
     assert r.status_code == 200
     info = r.json()
     assert info["version"] and info["sha256"]
-    assert set(info["thresholds"]) >= {"paste", "fields"}
-    assert 0 < info["thresholds"]["paste"]["medium"] < info["thresholds"]["paste"]["high"] < 1
+    assert set(info["thresholds"]) == {"paste:en", "paste:id", "fields:en", "fields:id"}
+    for th in info["thresholds"].values():
+        assert 0 < th["medium"] <= th["high"] < 1
     assert info["data_date"] == info["training_data"]["emscad"]["ads_posted"]
     assert info["training_data"]["emscad"]["rows"] > 0
     assert info["training_data"]["real"]["rows"] > 0
