@@ -819,9 +819,12 @@ def render_card(report: dict[str, Any], manifest: dict[str, Any]) -> str:
         "can still act as evidence; check the terms above and the leave-one-source-out table.",
         "- Scams that look like ordinary vacancies and carry no red flag (a plausible title, a "
         "company name, no money asked yet) are the main misses in both languages.",
-        "- EMSCAD's legitimate ads are long corporate posts of 2012-14; the EMSCAD expert still "
-        "reads short concrete ads as less legitimate, which the real-ads expert and the "
-        "short-ad rule temper for English.",
+        "- Short, concrete English vacancies written in a direct style ('Apply with your CV') "
+        "and with no red flag often read as scams: neither corpus has many such legitimate ads "
+        "(EMSCAD's are long corporate posts of 2012-14, the real ones are job-board rows), and "
+        "'you'/'your' lean scam-ward. On the project's written English ads (development set, "
+        "table above) that is the main error; treat a high score with no red flag as 'look "
+        "at it'.",
         "- Probabilities are calibrated on the training mixture: EMSCAD at 4.84% scams, the "
         "real ads at 20% scams per language (a choice made on the development set: it keeps "
         "an English ad with no evidence either way from reading as a scam). On a board with "
