@@ -320,6 +320,7 @@ class _CsvRecords:
 
     def _reset(self) -> None:
         self.cur: list[tuple[int, int, bytes]] = []
+        self.texts: list[str] = []
         self.size = 0
         self.bad: list[int] = []
         self.nul: list[int] = []
@@ -359,6 +360,7 @@ class _CsvRecords:
                 return
             lineno, _, raw = item
             self.cur.append(item)
+            self.texts.append("")
             self.size += len(raw)
             if self.size > MAX_RECORD_BYTES:
                 raise _Overlong
@@ -372,11 +374,16 @@ class _CsvRecords:
             if "\x00" in text:  # the csv module refuses NUL mid-record; flag, then drop them
                 self.nul.append(lineno)
                 text = text.replace("\x00", "")
+            self.texts[-1] = text
             yield text
 
     def __iter__(self) -> Iterator[CsvRecord]:
         while True:
             self._reset()
+            # Raised, never restored: a generator's ``finally`` may run at garbage
+            # collection, in the middle of another scan. Sizes are checked here instead.
+            if csv.field_size_limit() < MAX_RECORD_BYTES + 1:
+                csv.field_size_limit(MAX_RECORD_BYTES + 1)
             reader = csv.reader(self._feed(), delimiter=self.delimiter, strict=False)
             while True:
                 try:
@@ -397,12 +404,16 @@ class _CsvRecords:
                 first, last = lines[0][0], lines[-1][0]
                 multi = len(lines) > 1
                 if multi and (
-                    self.eof_open or (self.expected is not None and len(rec) != self.expected)
+                    self.eof_open
+                    or (self.expected is not None and len(rec) != self.expected)
+                    or not self._strictly_valid()
                 ):
                     why = (
                         "is never closed"
                         if self.eof_open
                         else f"makes a record of {len(rec)} fields over lines {first}-{last}"
+                        if self.expected is not None and len(rec) != self.expected
+                        else f"closes on line {last} before a character that is not a delimiter"
                     )
                     yield (
                         first,
@@ -432,6 +443,15 @@ class _CsvRecords:
                 self._reset()
                 if eof:
                     return
+
+    def _strictly_valid(self) -> bool:
+        """Whether a multi-line record parses under RFC 4180's strict quoting: a stray quote
+        that another line's opening quote "closes" leaves a quote followed by text."""
+        try:
+            list(csv.reader(self.texts, delimiter=self.delimiter, strict=True))
+        except csv.Error:
+            return False
+        return True
 
     def _skip_overlong(self) -> Iterator[CsvRecord]:
         """Skip an over-long record to its end, counting quotes, holding no line."""
@@ -485,49 +505,47 @@ def _lines(first: int, last: int) -> str:
 def _read_csv(
     stream: IO[bytes], source: str, chunk_size: int, delimiter: str = ","
 ) -> Iterator[Chunk]:
-    old_limit = csv.field_size_limit()
-    csv.field_size_limit(MAX_RECORD_BYTES + 1)  # fields are checked per record, see above
-    try:
-        records = _CsvRecords(stream, delimiter)
-        it = iter(records)
-        header: list[str] | None = None
-        for first, last, rec, err in it:
-            if rec is None or err:
-                # Never replace a bad header silently by the next record.
-                raise ScanError(
-                    f"{source}: the header ({_lines(first, last)}) cannot be read: {err}"
-                )
-            header = _unique_header(rec)
-            break
-        if header is None:
-            return
-        n = len(header)
-        records.expected = n
-        rows: list[list[str | None]] = []
-        numbers: list[int] = []
-        lasts: list[int] = []
-        errors: list[str | None] = []
-        for line, last, rec, err in it:
-            if rec is None:
-                row: list[str | None] = [None] * n
-            elif len(rec) == n:
-                row = list(rec)
-            else:
-                err = err or f"expected {n} fields, found {len(rec)}"
-                row = (list(rec) + [None] * n)[:n]
-            rows.append(row)
-            numbers.append(line)
-            lasts.append(last)
-            errors.append(err)
-            if len(rows) >= chunk_size:
-                frame = pd.DataFrame(rows, columns=header, dtype=object)
-                yield Chunk(frame, numbers, errors, source, lasts)
-                rows, numbers, lasts, errors = [], [], [], []
-        if rows:
+    records = _CsvRecords(stream, delimiter)
+    it = iter(records)
+    header: list[str] | None = None
+    for first, last, rec, err in it:
+        if rec is None or err:
+            # Never replace a bad header silently by the next record.
+            raise ScanError(f"{source}: the header ({_lines(first, last)}) cannot be read: {err}")
+        if last != first:  # a header cell across lines: a quote left open in it
+            raise ScanError(
+                f"{source}: the header ({_lines(first, last)}) cannot be read: a quote "
+                "opened in it is not closed on its line"
+            )
+        header = _unique_header(rec)
+        break
+    if header is None:
+        return
+    n = len(header)
+    records.expected = n
+    rows: list[list[str | None]] = []
+    numbers: list[int] = []
+    lasts: list[int] = []
+    errors: list[str | None] = []
+    for line, last, rec, err in it:
+        if rec is None:
+            row: list[str | None] = [None] * n
+        elif len(rec) == n:
+            row = list(rec)
+        else:
+            err = err or f"expected {n} fields, found {len(rec)}"
+            row = (list(rec) + [None] * n)[:n]
+        rows.append(row)
+        numbers.append(line)
+        lasts.append(last)
+        errors.append(err)
+        if len(rows) >= chunk_size:
             frame = pd.DataFrame(rows, columns=header, dtype=object)
             yield Chunk(frame, numbers, errors, source, lasts)
-    finally:
-        csv.field_size_limit(old_limit)
+            rows, numbers, lasts, errors = [], [], [], []
+    if rows:
+        frame = pd.DataFrame(rows, columns=header, dtype=object)
+        yield Chunk(frame, numbers, errors, source, lasts)
 
 
 def _json_value(v: Any) -> Any:
@@ -597,7 +615,11 @@ def _parquet_frame(table: pa.Table) -> pd.DataFrame:
     so every output format can hold them."""
     frame = table.to_pandas()
     for name, typ in zip(table.schema.names, table.schema.types, strict=True):
-        if pa.types.is_binary(typ) or pa.types.is_large_binary(typ) or pa.types.is_fixed_size_binary(typ):
+        if (
+            pa.types.is_binary(typ)
+            or pa.types.is_large_binary(typ)
+            or pa.types.is_fixed_size_binary(typ)
+        ):
             frame[name] = pd.Series([_text_or_base64(v) for v in frame[name]], dtype=object)
     return frame
 
