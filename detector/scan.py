@@ -1401,6 +1401,18 @@ def scan(
             },
         )
 
+    # Ctrl-C: the first stops the scan (KeyboardInterrupt), any later one is ignored while
+    # the scan stops its workers and closes a resumable output, which takes a moment.
+    main = threading.current_thread() is threading.main_thread()
+    stopping = {"yes": False}
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if stopping["yes"]:
+            return
+        stopping["yes"] = True
+        raise KeyboardInterrupt
+
+    old_handler = signal.signal(signal.SIGINT, on_sigint) if main else None
     try:
         if not resume:
             save()  # from the first moment, a progress file marks the output as partial
@@ -1461,9 +1473,7 @@ def scan(
         summary.status = "failed"
         failure = exc
     finally:
-        # A second Ctrl-C must not break the clean-up that makes the output resumable.
-        main = threading.current_thread() is threading.main_thread()
-        old_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        stopping["yes"] = True  # a Ctrl-C now must not break the clean-up
         try:
             if twice and summary.interrupted:
                 _sigint_self()
