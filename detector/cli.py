@@ -76,6 +76,10 @@ def _internal(exc: BaseException, note: str = "") -> None:
 class _Group(click.Group):
     """Turns any unexpected exception into exit 3 with a one-line message."""
 
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        _DEBUG["on"] = os.environ.get("JOBSCAM_DEBUG") == "1"  # per run, not per process
+        return super().make_context(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
