@@ -360,11 +360,17 @@ def escape_own(text: str) -> str:
     return re.sub(r"([\\`*_\[\]()#+!|~$<>])", r"\\\1", text)
 
 
+#: GFM turns bare URLs and e-mail addresses into links after parsing, escapes or not; an
+#: invisible word joiner (U+2060) after the scheme, ``www`` or ``@`` stops it.
+_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto|www)(?=[:.])|@)")
+
+
 def escape_md(text: str) -> str:
     """Any string for a Markdown-rendering element (``st.error``, ``st.caption`` ...), shown
-    as plain text: every punctuation character escaped, bidi controls made visible, line
-    breaks kept as spaces (a new line could start a block)."""
-    return _MD_PUNCT.sub(r"\\\1", show_controls(" ".join(str(text).split())))
+    as plain text: every punctuation character escaped, autolinks broken, bidi controls made
+    visible, line breaks kept as spaces (a new line could start a block)."""
+    text = show_controls(" ".join(str(text).split()))
+    return _MD_PUNCT.sub(r"\\\1", _AUTOLINK.sub("\\1\u2060", text))
 
 
 def for_display(frame: pd.DataFrame) -> pd.DataFrame:
