@@ -402,3 +402,123 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(), config=FU
 def test_api_conforms_to_its_schema(case: schemathesis.Case, fuzz_app: FastAPI) -> None:
     # No 5xx, documented status codes and content types, bodies matching the schema.
     case.call_and_validate(app=fuzz_app)
+
+
+# -- issue 13, item 16: slow clients, concurrency, log floods (real uvicorn, loopback only) --
+@pytest.fixture
+def live_server(detector: Detector, monkeypatch: pytest.MonkeyPatch) -> Any:
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from detector.server import uvicorn_settings
+
+    monkeypatch.setenv("JOBSCAM_REQUEST_TIMEOUT", "1.0")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(detector),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        **uvicorn_settings(limit_concurrency=40, keep_alive_timeout=1),
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    yield port
+    server.should_exit = True
+    thread.join(15)
+
+
+def _health(port: int, timeout: float = 5.0) -> int:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", "/v1/health")
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_slow_clients_are_cut_off_and_health_still_answers(live_server: int) -> None:
+    import socket
+    import time
+
+    port = live_server
+    slow: list[socket.socket] = []
+    try:
+        # 60 half-sent requests and 20 silent connections (a bounded slowloris).
+        for i in range(80):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if i < 60:
+                s.sendall(
+                    b"POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                )
+            slow.append(s)
+        # Over the concurrency limit, a new request is answered at once (503), never hangs.
+        t0 = time.monotonic()
+        assert _health(port) in (200, 503)
+        assert time.monotonic() - t0 < 3
+        # Each slow connection is closed by the server after the 1 s request deadline.
+        t0 = time.monotonic()
+        for s in slow:
+            assert s.recv(1024) == b""  # EOF (the socket timeout is 5 s)
+        assert time.monotonic() - t0 < 4
+        assert _health(port) == 200
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_a_request_that_arrives_in_time_is_not_cut_off(live_server: int) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", live_server, timeout=10)
+    try:
+        for _ in range(3):  # keep-alive: the deadline is re-armed for each request
+            conn.request("POST", "/v1/score", body=json.dumps({"text": ADS[0]}), headers=JSON)
+            r = conn.getresponse()
+            assert r.status == 200
+            r.read()
+    finally:
+        conn.close()
+
+
+def test_repeated_log_lines_are_written_once_per_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    import detector.server as server_mod
+    from detector.server import RepeatFilter
+
+    now = {"t": 1000.0}
+    monkeypatch.setattr(server_mod.time, "monotonic", lambda: now["t"])
+    f = RepeatFilter(window=10)
+
+    def rec(msg: str) -> logging.LogRecord:
+        return logging.LogRecord("asyncio", logging.ERROR, __file__, 1, msg, None, None)
+
+    passed = [f.filter(rec("socket.accept() out of system resource")) for _ in range(100_000)]
+    assert sum(passed) == 1
+    assert f.filter(rec("another message"))
+    now["t"] += 10.5
+    later = rec("socket.accept() out of system resource")
+    assert f.filter(later) and "99,999 more like this" in later.getMessage()
+
+
+def test_serve_documents_its_timeouts_and_limits() -> None:
+    from click.testing import CliRunner
+
+    from detector.cli import main
+
+    out = CliRunner().invoke(main, ["serve", "--help"]).output
+    for option in ("--limit-concurrency", "--request-timeout", "--keep-alive-timeout"):
+        assert option in out
