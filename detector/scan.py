@@ -878,7 +878,10 @@ class _Writer:
             header = False
             frame = _conform(frame, self.columns)
         if self.fmt == "csv":
-            data = frame.to_csv(index=False, header=header, lineterminator="\n", sep=self.sep)
+            # CRLF (RFC 4180): the csv module quotes a field holding any character of the
+            # line terminator, so a lone CR in a cell is quoted too (with "\n" it was not,
+            # and readers split the row there).
+            data = frame.to_csv(index=False, header=header, lineterminator="\r\n", sep=self.sep)
         else:
             data = frame.to_json(orient="records", lines=True, force_ascii=False)
             if data and not data.endswith("\n"):

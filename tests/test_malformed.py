@@ -329,3 +329,14 @@ def test_summary_json_lists_every_error_row_with_its_lines(tmp_path: Path) -> No
     assert ranges == [[5, 5], [10, 10], [21, 21]]
     assert len(ranges) == d["rows_error"]
     assert "error rows" in r.output
+
+
+def test_a_lone_carriage_return_in_a_cell_stays_in_its_row(det: Detector, tmp_path: Path) -> None:
+    # Found by tests/test_fuzz.py: CSV output with "\n" endings left a cell's lone CR
+    # unquoted, and readers split the row there (2 rows out for 1 in).
+    src = tmp_path / "cr.jsonl"
+    src.write_text(json.dumps({"id": "0", "text": "Admin\rKamboja gaji 15jt"}) + "\n")
+    out = tmp_path / "out.csv"
+    s = scan(str(src), str(out), detector=det)
+    assert_accounted(s, out)
+    assert read(out)["text"].tolist() == ["Admin\rKamboja gaji 15jt"]
