@@ -8,6 +8,7 @@ the tests are deterministic: no sleeping, no racing a timer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -146,14 +147,15 @@ def test_second_ctrl_c_exits_promptly_and_leaves_a_resumable_partial(
     assert got["id"].astype(str).tolist() == [str(i) for i in range(N_ROWS)]
 
 
-def test_sigint_from_outside_stops_a_pooled_scan(board: Path, tmp_path: Path) -> None:
-    # The same through the terminal's path: SIGINT sent by another process, twice.
+def test_ctrl_c_twice_from_a_terminal_stops_a_pooled_scan(board: Path, tmp_path: Path) -> None:
+    # As a terminal does it: SIGINT to the whole process group (the scan and its workers),
+    # twice, while rows are being written.
     out = tmp_path / "out.jsonl"
     big = tmp_path / "big.csv"
-    pd.concat([pd.read_csv(board, dtype=str)] * 200, ignore_index=True).to_csv(big, index=False)
+    pd.concat([pd.read_csv(board, dtype=str)] * 500, ignore_index=True).to_csv(big, index=False)
     cmd = [sys.executable, "-m", "detector", "scan", str(big), "-o", str(out),
-           "--workers", "2", "--chunk-size", "50", "-q"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+           "--workers", "2", "--chunk-size", "200", "-q"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         # Wait (bounded) until rows are being written, then interrupt twice.
         for _ in range(600):
@@ -164,13 +166,24 @@ def test_sigint_from_outside_stops_a_pooled_scan(board: Path, tmp_path: Path) ->
                 break
             except subprocess.TimeoutExpired:
                 pass
-        proc.send_signal(signal.SIGINT)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            # The second Ctrl-C a moment later, while the first is being handled (with the
+            # old code this hung 2 runs of 2 at 0.05 s and at 0.3 s). The wait ends early if
+            # the scan exits; the outcome asserted below does not depend on the gap.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.1)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)  # it hung for ever
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     if proc.returncode in (0, 1):
         pytest.skip("the scan finished before the interrupt arrived")
     assert proc.returncode == 130, err
+    assert "Traceback" not in err
     assert Path(progress_path(str(out))).exists()
+    state = json.loads(Path(progress_path(str(out))).read_text())
+    assert len(read(out)) == state["summary"]["rows_out"]  # the partial holds what it says
