@@ -316,11 +316,14 @@ class _CsvRecords:
         self.sep = b"\n" if b"\n" in head or b"\r" not in head else b"\r"
         self.src: Iterator[tuple[int, int, bytes]] = self._numbered(head, 1, 0)
         self.pushback: deque[tuple[int, int, bytes]] = deque()
+        #: The lines of the record being read (cleared in place: ``_feed`` holds them).
+        self.cur: list[tuple[int, int, bytes]] = []
+        self.texts: list[str] = []
         self._reset()
 
     def _reset(self) -> None:
-        self.cur: list[tuple[int, int, bytes]] = []
-        self.texts: list[str] = []
+        self.cur.clear()
+        self.texts.clear()
         self.size = 0
         self.bad: list[int] = []
         self.nul: list[int] = []
@@ -352,17 +355,19 @@ class _CsvRecords:
         return next(self.src, None)
 
     def _feed(self) -> Iterator[str]:
+        # The per-line hot path of CSV reading: locals, no helper calls.
+        pushback, cur, texts = self.pushback, self.cur, self.texts
         while True:
-            item = self._next_line()
+            item = pushback.popleft() if pushback else next(self.src, None)
             if item is None:
-                if self.cur:  # the csv reader wants more lines: a quote is still open
+                if cur:  # the csv reader wants more lines: a quote is still open
                     self.eof_open = True
                 return
             lineno, _, raw = item
-            self.cur.append(item)
-            self.texts.append("")
+            cur.append(item)
             self.size += len(raw)
             if self.size > MAX_RECORD_BYTES:
+                texts.append("")
                 raise _Overlong
             try:
                 text = raw.decode("utf-8")
@@ -374,7 +379,7 @@ class _CsvRecords:
             if "\x00" in text:  # the csv module refuses NUL mid-record; flag, then drop them
                 self.nul.append(lineno)
                 text = text.replace("\x00", "")
-            self.texts[-1] = text
+            texts.append(text)
             yield text
 
     def __iter__(self) -> Iterator[CsvRecord]:
