@@ -7,11 +7,12 @@ Exit codes are a contract: 0 ok / nothing flagged at or above --fail-on, 1 somet
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
@@ -71,6 +72,33 @@ def _internal(exc: BaseException, note: str = "") -> None:
     msg = f"{type(exc).__name__}: {_one_line(exc)}" if not isinstance(exc, str) else exc
     click.echo(f"error: internal failure: {msg}{note} (--debug shows the traceback)", err=True)
     sys.exit(EXIT_INTERNAL)
+
+
+@contextlib.contextmanager
+def _later_sigints_ignored() -> Iterator[None]:
+    """Once a scan has taken its Ctrl-C, further ones are ignored while it closes the output
+    and reports, so the process exits 130 with a resumable partial (not killed, -2). The
+    previous handler comes back unless the scan was interrupted (the process then exits)."""
+    import signal
+    import threading
+
+    from .scan import SIGINTS_SEEN
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+    seen_before = SIGINTS_SEEN[0]
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if SIGINTS_SEEN[0] == seen_before:
+            raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        if SIGINTS_SEEN[0] == seen_before:
+            signal.signal(signal.SIGINT, old)
 
 
 class _Group(click.Group):
@@ -389,87 +417,90 @@ def scan(
     from .scan import ScanError, ScanFailed, ScanSummary, progress_path, scan_dask
     from .scan import scan as do_scan
 
-    def write_summary(summary: ScanSummary | None) -> None:
-        if summary_json and summary is not None:
-            with open(summary_json, "w", encoding="utf-8") as fh:
-                json.dump(summary.to_dict(error_rows=True), fh, ensure_ascii=False, indent=1)
+    with _later_sigints_ignored():
 
-    def partial_note() -> str:
-        if output and output != "-" and os.path.exists(progress_path(output)):
-            return f"; {output} is partial, see {progress_path(output)} (--resume)"
-        return ""
+        def write_summary(summary: ScanSummary | None) -> None:
+            if summary_json and summary is not None:
+                with open(summary_json, "w", encoding="utf-8") as fh:
+                    json.dump(summary.to_dict(error_rows=True), fh, ensure_ascii=False, indent=1)
 
-    column_map = {}
-    for m in maps:
-        fld, sep, col = m.partition("=")
-        if not sep:
-            _fail(f"--map takes FIELD=COLUMN, got {m!r}")
-        column_map[fld.strip()] = col.strip()
-    try:
-        if engine == "dask":
-            if not output:
-                _fail("--engine dask needs -o OUTPUT_DIR")
-            summary = scan_dask(
-                input_path,
-                output,
-                input_format=input_format,
-                text_column=text_column,
-                column_map=column_map,
-                scheduler=scheduler,
-                model_dir=model_dir,
-                clusters_out=clusters_out,
-            )
-            if clusters_out:
-                click.echo(
-                    f"clusters: {summary.clusters:,} networks written to {clusters_out}", err=True
+        def partial_note() -> str:
+            if output and output != "-" and os.path.exists(progress_path(output)):
+                return f"; {output} is partial, see {progress_path(output)} (--resume)"
+            return ""
+
+        column_map = {}
+        for m in maps:
+            fld, sep, col = m.partition("=")
+            if not sep:
+                _fail(f"--map takes FIELD=COLUMN, got {m!r}")
+            column_map[fld.strip()] = col.strip()
+        try:
+            if engine == "dask":
+                if not output:
+                    _fail("--engine dask needs -o OUTPUT_DIR")
+                summary = scan_dask(
+                    input_path,
+                    output,
+                    input_format=input_format,
+                    text_column=text_column,
+                    column_map=column_map,
+                    scheduler=scheduler,
+                    model_dir=model_dir,
+                    clusters_out=clusters_out,
                 )
-        else:
-            collect = None
-            if clusters_out:
-                from .network import ClusterCollector
+                if clusters_out:
+                    click.echo(
+                        f"clusters: {summary.clusters:,} networks written to {clusters_out}",
+                        err=True,
+                    )
+            else:
+                collect = None
+                if clusters_out:
+                    from .network import ClusterCollector
 
-                collect = ClusterCollector()
-            summary = do_scan(
-                input_path,
-                output,
-                input_format=input_format,
-                output_format=output_format,
-                text_column=text_column,
-                column_map=column_map,
-                min_risk=min_risk,
-                sort=sort,
-                chunk_size=chunk_size,
-                workers=workers,
-                resume=resume,
-                progress=not quiet and sys.stderr.isatty(),
-                model_dir=model_dir,
-                on_chunk=collect.add if collect is not None else None,
-            )
-            if collect is not None and not summary.interrupted:
-                from .network import annotate_output, write_clusters
+                    collect = ClusterCollector()
+                summary = do_scan(
+                    input_path,
+                    output,
+                    input_format=input_format,
+                    output_format=output_format,
+                    text_column=text_column,
+                    column_map=column_map,
+                    min_risk=min_risk,
+                    sort=sort,
+                    chunk_size=chunk_size,
+                    workers=workers,
+                    resume=resume,
+                    progress=not quiet and sys.stderr.isatty(),
+                    model_dir=model_dir,
+                    on_chunk=collect.add if collect is not None else None,
+                )
+                if collect is not None and not summary.interrupted:
+                    from .network import annotate_output, write_clusters
 
-                labels, table = collect.result()  # clustered once, for the table and the rows
-                n = write_clusters(table, collect.hubs, clusters_out)
-                click.echo(f"clusters: {n:,} networks written to {clusters_out}", err=True)
-                if output and output != "-":
-                    annotate_output(output, collect, labels, table)
-    except (ScanError, ModelError) as exc:
-        write_summary(getattr(exc, "summary", None))
-        _fail(str(exc) + partial_note())
-    except ScanFailed as exc:
-        write_summary(exc.summary)
-        _internal(exc.__cause__ or exc, partial_note())
-    except Exception as exc:  # e.g. while clustering, after the scan
-        _internal(exc, partial_note())
-    write_summary(summary)
-    click.echo(
-        json.dumps(summary.to_dict(), ensure_ascii=False) if as_json else summary.format(),
-        err=True,
-    )
-    if summary.interrupted:
-        sys.exit(EXIT_INTERRUPTED)
-    worst = summary.max_risk()
-    sys.exit(EXIT_FLAGGED if worst and RISK_ORDER[worst] >= RISK_ORDER[fail_on] else EXIT_OK)
+                    labels, table = collect.result()  # clustered once, for the table and the rows
+                    n = write_clusters(table, collect.hubs, clusters_out)
+                    click.echo(f"clusters: {n:,} networks written to {clusters_out}", err=True)
+                    if output and output != "-":
+                        annotate_output(output, collect, labels, table)
+        except (ScanError, ModelError) as exc:
+            write_summary(getattr(exc, "summary", None))
+            _fail(str(exc) + partial_note())
+        except ScanFailed as exc:
+            write_summary(exc.summary)
+            _internal(exc.__cause__ or exc, partial_note())
+        except Exception as exc:  # e.g. while clustering, after the scan
+            _internal(exc, partial_note())
+        write_summary(summary)
+        click.echo(
+            json.dumps(summary.to_dict(), ensure_ascii=False) if as_json else summary.format(),
+            err=True,
+        )
+        if summary.interrupted:
+            sys.exit(EXIT_INTERRUPTED)
+        worst = summary.max_risk()
+        sys.exit(EXIT_FLAGGED if worst and RISK_ORDER[worst] >= RISK_ORDER[fail_on] else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1210,6 +1210,11 @@ INTERRUPT_AFTER_ENV = "JOBSCAM_SCAN_INTERRUPT_AFTER"
 INTERRUPT_TWICE_ENV = "JOBSCAM_SCAN_INTERRUPT_TWICE"
 
 
+#: SIGINTs a scan in this process has received; the CLI ignores any that come after the
+#: first (the scan is already stopping, or has stopped and is reporting).
+SIGINTS_SEEN = [0]
+
+
 def _sigint_self() -> None:
     os.kill(os.getpid(), signal.SIGINT)
     time.sleep(0)  # the handler runs at the next bytecode boundary
@@ -1377,19 +1382,26 @@ def scan(
         if min_risk is not None:
             r = rows["risk"].map(lambda x: RISK_ORDER.get(x, -1))
             kept = rows[(r >= RISK_ORDER[min_risk]) | rows["error"].notna()]
-        if writer is not None:
-            writer.write(kept)
-        summary.add(rows, len(kept), chunk)
-        done_records += len(rows)
-        written_chunks += 1
-        summary.last_position = f"{chunk.source}, {number_column} {chunk.numbers[-1]}"
+        stopping["critical"] = True
+        try:
+            if writer is not None:
+                writer.write(kept)
+            summary.add(rows, len(kept), chunk)
+            done_records += len(rows)
+            written_chunks += 1
+            summary.last_position = f"{chunk.source}, {number_column} {chunk.numbers[-1]}"
+            # Parquet rows reach the file only when it is closed: a progress file written
+            # now would promise rows a hard kill loses. It is written when the scan stops.
+            if prog_file and out_fmt != "parquet" and time.monotonic() - last_save > 2.0:
+                save()
+                last_save = time.monotonic()
+        finally:
+            stopping["critical"] = False
+        if stopping["held"]:
+            stopping["yes"] = True
+            raise KeyboardInterrupt
         if bar is not None:
             bar.update(len(rows))
-        # Parquet rows reach the file only when it is closed: a progress file written now
-        # would promise rows a hard kill loses. It is written when the scan stops instead.
-        if prog_file and out_fmt != "parquet" and time.monotonic() - last_save > 2.0:
-            save()
-            last_save = time.monotonic()
         if stop_at is not None and written_chunks == stop_at:
             _sigint_self()
 
@@ -1411,11 +1423,17 @@ def scan(
 
     # Ctrl-C: the first stops the scan (KeyboardInterrupt), any later one is ignored while
     # the scan stops its workers and closes a resumable output, which takes a moment.
+    # A Ctrl-C inside a chunk's write-and-count is held until the chunk is counted: a row
+    # written but not counted would come out twice on --resume.
     main = threading.current_thread() is threading.main_thread()
-    stopping = {"yes": False}
+    stopping = {"yes": False, "critical": False, "held": False}
 
     def on_sigint(signum: int, frame: Any) -> None:
+        SIGINTS_SEEN[0] += 1
         if stopping["yes"]:
+            return
+        if stopping["critical"]:
+            stopping["held"] = True
             return
         stopping["yes"] = True
         raise KeyboardInterrupt

@@ -182,8 +182,36 @@ def test_ctrl_c_twice_from_a_terminal_stops_a_pooled_scan(board: Path, tmp_path:
             proc.wait()
     if proc.returncode in (0, 1):
         pytest.skip("the scan finished before the interrupt arrived")
-    assert proc.returncode == 130, err
+    assert proc.returncode == 130, (proc.returncode, err)
     assert "Traceback" not in err
     assert Path(progress_path(str(out))).exists()
     state = json.loads(Path(progress_path(str(out))).read_text())
     assert len(read(out)) == state["summary"]["rows_out"]  # the partial holds what it says
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl", "parquet"])
+def test_ctrl_c_while_a_chunk_is_written_is_held_until_it_is_counted(
+    det: Detector, board: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ext: str
+) -> None:
+    # A Ctrl-C that lands between writing a chunk and counting it would leave rows in the
+    # file that the progress file does not know of: written twice after --resume.
+    import detector.scan as scan_mod
+
+    ref = tmp_path / f"ref.{ext}"
+    scan(str(board), str(ref), detector=det, chunk_size=CHUNK)
+    real = scan_mod._Writer.write
+    calls = {"n": 0}
+
+    def write_then_ctrl_c(self, frame):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        real(self, frame)
+        if calls["n"] == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # as if Ctrl-C came right after the write
+
+    monkeypatch.setattr(scan_mod._Writer, "write", write_then_ctrl_c)
+    out = tmp_path / f"out.{ext}"
+    s = scan(str(board), str(out), detector=det, chunk_size=CHUNK)
+    assert s.interrupted and s.rows_in == 3 * CHUNK  # the third chunk was counted
+    monkeypatch.setattr(scan_mod._Writer, "write", real)
+    scan(str(board), str(out), detector=det, chunk_size=CHUNK, resume=True)
+    pd.testing.assert_frame_equal(read(out), read(ref))
