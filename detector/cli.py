@@ -99,6 +99,11 @@ def _later_sigints_ignored() -> Iterator[None]:
     finally:
         if SIGINTS_SEEN[0] == seen_before:
             signal.signal(signal.SIGINT, old)
+        else:
+            # The process is about to exit 130. SIG_IGN, not a Python handler: the
+            # interpreter puts Python handlers back to the default while it shuts down,
+            # and a Ctrl-C then killed it (-2) after the summary was printed.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class _Group(click.Group):

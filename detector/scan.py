@@ -1224,6 +1224,12 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
     """Stop the workers now: an interrupted scan discards their chunks, and a worker blocked
     on its result queue would keep the executor (and the exit) waiting for ever."""
     procs = list(getattr(pool, "_processes", {}).values())
+    # The queue's feeder thread may be blocked writing a chunk into the pipe of a worker
+    # about to be terminated; joining it at exit would wait for ever.
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:
+        call_queue.cancel_join_thread()
+    manager = getattr(pool, "_executor_manager_thread", None)
     for p in procs:
         if p.is_alive():
             p.terminate()
@@ -1232,6 +1238,18 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
         p.join(5)
         if p.is_alive():
             p.kill()
+    # The executor's manager thread may be blocked putting a task into the full call queue
+    # that no worker will ever read; the interpreter joins that thread at exit. Free the
+    # queue's slots so the put completes, the thread sees the workers gone, and ends.
+    sem = getattr(call_queue, "_sem", None)
+    for _ in range(64):
+        try:
+            sem.release()  # type: ignore[union-attr]
+        except (ValueError, AttributeError):  # bounded: all slots free (or no queue)
+            break
+    # Let it end now, not race the interpreter's exit hook for the wake-up pipe.
+    if manager is not None:
+        manager.join(5)
 
 
 def scan(
