@@ -18,7 +18,7 @@ import streamlit as st
 
 from detector import AdError, Detector, ModelError, network
 from detector import scan as scanmod
-from detector.highlight import highlight_html, legend_html
+from detector.highlight import highlight_html, legend_html, show_controls
 from detector.persistence import model_dir, read_manifest
 from detector.report import RISK_WORDS, advice_for
 from detector.rules import RuleError, load_registry
@@ -306,7 +306,7 @@ def detector_or_error(t: dict[str, str]) -> Detector | None:
     try:
         return get_detector()
     except (ModelError, RuleError) as exc:
-        st.error(t["model_missing"].format(msg=exc))
+        st.error(t["model_missing"].format(msg=escape_md(str(exc))))
         return None
 
 
@@ -345,12 +345,43 @@ def show_advice(v: Verdict, t: dict[str, str]) -> None:
         st.subheader(t["next"] if v.risk != "low" else t["next_low"])
         lines = [CATEGORY_ADVICE[ad_lang][c] for c in v.categories if c in CATEGORY_ADVICE[ad_lang]]
         lines += advice_for(v)
-        st.markdown("\n".join(f"- {escape_md(line)}" for line in lines))
+        st.markdown("\n".join(f"- {escape_own(line)}" for line in lines))
+
+
+#: Every ASCII punctuation character: CommonMark lets each be backslash-escaped, and one of
+#: them starts every construct that could act (links, images, HTML, autolinks ``https:``,
+#: ``www.``, Streamlit's ``:colour[...]`` and ``:emoji:`` directives, LaTeX ``$``).
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def escape_own(text: str) -> str:
+    """Our own advice strings, Markdown-safe anyway (no accidental formatting); readable
+    source, so hotline numbers and addresses stay searchable."""
+    return re.sub(r"([\\`*_\[\]()#+!|~$<>])", r"\\\1", text)
+
+
+#: GFM turns bare URLs and e-mail addresses into links after parsing, escapes or not; an
+#: invisible word joiner (U+2060) after the scheme, ``www`` or ``@`` stops it.
+_AUTOLINK = re.compile(r"(?i)(\b(?:https?|ftp|mailto|www)(?=[:.])|@)")
 
 
 def escape_md(text: str) -> str:
-    """Our own advice strings, but Markdown-safe anyway (no accidental formatting)."""
-    return re.sub(r"([\\`*_\[\]()#+!|~$<>])", r"\\\1", text)
+    """Any string for a Markdown-rendering element (``st.error``, ``st.caption`` ...), shown
+    as plain text: every punctuation character escaped, autolinks broken, bidi controls made
+    visible, line breaks kept as spaces (a new line could start a block)."""
+    text = show_controls(" ".join(str(text).split()))
+    return _MD_PUNCT.sub(r"\\\1", _AUTOLINK.sub("\\1\u2060", text))
+
+
+def for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for a table on the page: bidi controls in text cells made visible
+    (a right-to-left override would show an ad reversed). Downloads keep the real values."""
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: show_controls(v) if isinstance(v, str) else v)
+    out.columns = [show_controls(str(c)) for c in out.columns]
+    return out
 
 
 def show_verdict(v: Verdict, t: dict[str, str], lang: str) -> None:
@@ -403,7 +434,7 @@ def show_verdict(v: Verdict, t: dict[str, str], lang: str) -> None:
         with col:
             st.markdown(f"**{name}**")
             if rows:
-                st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+                st.dataframe(for_display(pd.DataFrame(rows)), hide_index=True, width="stretch")
             else:
                 st.caption(t["none"])
 
@@ -456,7 +487,7 @@ def check_tab(t: dict[str, str], lang: str) -> None:
         try:
             st.session_state["verdict"] = det.score(build_ad(text))
         except AdError as exc:
-            st.warning(t["cant"].format(msg=exc))
+            st.warning(t["cant"].format(msg=escape_md(str(exc))))
             return
     v = st.session_state.get("verdict")
     if v is not None:
@@ -480,7 +511,7 @@ def estimate_rows(name: str, data: bytes) -> int:
 
 def scan_upload(det: Detector, name: str, data: bytes, t: dict[str, str]) -> pd.DataFrame:
     """Score every row with the package's scanner; malformed rows come back with ``error``."""
-    fmt = scanmod.detect_format(name)
+    fmt = "tsv" if name.lower().endswith(".tsv") else scanmod.detect_format(name)
     expected = estimate_rows(name, data)
     bar = st.progress(0.0, text=t["scoring"].format(done=0, n=expected))
     parts: list[pd.DataFrame] = []
@@ -546,10 +577,10 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
             st.error(t["too_many"].format(n=exc.args[0], max=MAX_ROWS))
             return
         except scanmod.ScanError as exc:
-            st.error(t["bad_file"].format(msg=exc))
+            st.error(t["bad_file"].format(msg=escape_md(str(exc))))
             return
         except Exception as exc:  # e.g. a corrupt Parquet file: pyarrow raises several types
-            st.error(t["bad_file"].format(msg=f"{type(exc).__name__}: {exc}"))
+            st.error(t["bad_file"].format(msg=escape_md(f"{type(exc).__name__}: {exc}")))
             return
         if out.empty:
             st.error(t["bad_file"].format(msg=t["no_rows"]))
@@ -594,7 +625,7 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
     ]
     view = shown[[c for c in dict.fromkeys(view_cols) if c in shown.columns]]
     st.dataframe(
-        view,
+        for_display(view),
         hide_index=True,
         width="stretch",
         column_config={
@@ -608,7 +639,9 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
     if n_bad:
         st.markdown(f"**{t['errors']}**")
         st.dataframe(
-            out.loc[out["error"].notna(), [num, "error"]], hide_index=True, width="stretch"
+            for_display(out.loc[out["error"].notna(), [num, "error"]]),
+            hide_index=True,
+            width="stretch",
         )
     stem = Path(up.name).stem or "ads"
     cols = st.columns(3)
@@ -652,7 +685,7 @@ def show_clusters_summary(clusters: pd.DataFrame, t: dict[str, str]) -> None:
         "network_risk",
     ]
     st.dataframe(
-        clusters[cols].head(20),
+        for_display(clusters[cols].head(20)),
         hide_index=True,
         width="stretch",
         column_config={"max_probability": PROB_COLUMN},
@@ -665,7 +698,7 @@ def show_hubs(clusters: pd.DataFrame, t: dict[str, str]) -> None:
     hubs = clusters.attrs.get("hubs") or {}
     if hubs:
         top = sorted(hubs, key=lambda h: -hubs[h])[:5]
-        st.caption(t["hubs"].format(ids=", ".join(f"`{escape_md(h)}`" for h in top)))
+        st.caption(t["hubs"].format(ids=", ".join(escape_md(h) for h in top)))
 
 
 def first_words(text: object, limit: int = 80) -> str:
@@ -778,12 +811,10 @@ def networks_tab(t: dict[str, str], lang: str) -> None:
     if clusters.empty:
         st.info(t["no_clusters"])
         return
-    st.caption(
-        t["net_intro"].format(n=len(clusters), rows=len(rows), file=f"`{escape_md(scan['file'])}`")
-    )
+    st.caption(t["net_intro"].format(n=len(clusters), rows=len(rows), file=escape_md(scan["file"])))
     view = clusters.drop(columns=["members"])
     st.dataframe(
-        view,
+        for_display(view),
         hide_index=True,
         width="stretch",
         column_config={"max_probability": PROB_COLUMN, "mean_probability": PROB_COLUMN},
@@ -825,7 +856,7 @@ def networks_tab(t: dict[str, str], lang: str) -> None:
         table = table.drop(columns=["company"])
     st.markdown(f"**{t['net_ads'].format(n=len(members))}**")
     st.dataframe(
-        table,
+        for_display(table),
         hide_index=True,
         width="stretch",
         column_config={"scam_probability": PROB_COLUMN},
@@ -870,7 +901,7 @@ def model_tab(t: dict[str, str], lang: str) -> None:
     try:
         man = read_manifest()
     except ModelError as exc:
-        st.error(t["model_missing"].format(msg=exc))
+        st.error(t["model_missing"].format(msg=escape_md(str(exc))))
     else:
         with st.expander(t["manifest"]):
             st.json(
@@ -890,7 +921,7 @@ def model_tab(t: dict[str, str], lang: str) -> None:
     try:
         rules = load_registry().rules
     except RuleError as exc:
-        st.error(str(exc))
+        st.error(escape_md(str(exc)))
         return
     st.subheader(t["indicators"].format(n=len(rules)))
     st.caption(t["indicators_help"])

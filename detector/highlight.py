@@ -53,14 +53,27 @@ _LABELS = {
 }
 
 
+#: Bidirectional controls: an override (U+202E) makes a browser show the text after it
+#: reversed, so a reviewer would read something other than what the ad says.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_SHOW_BIDI = {ord(c): f"⟨U+{ord(c):04X}⟩" for c in BIDI_CONTROLS}
+
+
+def show_controls(text: str) -> str:
+    """``text`` with each bidi control written visibly, e.g. ``⟨U+202E⟩``, so it has no
+    effect on the display and a reader sees it is there. For display only."""
+    return text.translate(_SHOW_BIDI)
+
+
 def escape_text(text: str) -> str:
     """Escape untrusted text for HTML that may also pass through a Markdown renderer.
 
     Every character with meaning in HTML or Markdown becomes a numeric character reference;
-    newlines become ``<br>``; carriage returns and NUL are dropped.
+    bidi controls are shown as ``⟨U+202E⟩``; newlines become ``<br>``; carriage returns and
+    NUL are dropped.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    out = text.translate(_ENTITY)
+    out = show_controls(text).translate(_ENTITY)
     return out.replace("\n", "<br>")
 
 

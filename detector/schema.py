@@ -7,6 +7,7 @@ page, the HTTP API and the tests render the same values and never re-derive them
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -58,6 +59,27 @@ class AdError(ValueError):
     """An ad that cannot be scored (empty, too long, wrong type); the message says why."""
 
 
+#: A letter or a digit in any script: an ad without one (only whitespace, punctuation,
+#: zero-width characters, NULs) has nothing to score.
+_HAS_CONTENT = re.compile(r"[^\W_]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (one character for one).
+
+    Lone surrogates come from JSON ``\\udXXX`` escapes, Windows file names or bytes that are not
+    UTF-8 in a shell argument; they cannot be encoded, so every later step would fail on them.
+    The replacement keeps the length, so spans found in the clean text index it exactly, and
+    the clean text is what a verdict returns.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
 def _is_missing(value: Any) -> bool:
     if value is None:
         return True
@@ -73,7 +95,7 @@ def _as_text(name: str, value: Any) -> str:
         except UnicodeDecodeError as exc:
             raise AdError(f"field {name!r} is bytes that are not valid UTF-8") from exc
     if isinstance(value, str):
-        return value
+        return clean_text(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise AdError(f"field {name!r} must be text, got {type(value).__name__}")
@@ -118,7 +140,11 @@ class Ad:
             value = ad.get(name)
             if not _is_missing(value):
                 fields[name] = _as_text(name, value).strip()
-        meta = {k: ad[k] for k in META_FIELDS if k in ad and not _is_missing(ad[k])}
+        meta = {
+            k: clean_text(ad[k]) if isinstance(ad[k], str) else ad[k]
+            for k in META_FIELDS
+            if k in ad and not _is_missing(ad[k])
+        }
         given_text = ad.get("text")
         text = _as_text("text", given_text) if not _is_missing(given_text) else join_fields(fields)
         if not fields and _is_missing(given_text):
@@ -146,6 +172,11 @@ def join_fields(fields: Mapping[str, str]) -> str:
 def _check_text(text: str) -> None:
     if not text.strip():
         raise AdError("the ad is empty (only whitespace)")
+    if _HAS_CONTENT.search(text) is None:
+        raise AdError(
+            "the ad is empty (no letter or digit: only punctuation, symbols or invisible "
+            "characters such as zero-width spaces or NULs)"
+        )
     if len(text) > MAX_AD_CHARS:
         raise AdError(f"the ad is {len(text):,} characters long; the limit is {MAX_AD_CHARS:,}")
 

@@ -11,8 +11,11 @@ is a JSON message without a stack trace (unexpected ones are logged server-side,
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -21,11 +24,12 @@ from fastapi import Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .core import Detector
 from .persistence import read_manifest
-from .schema import MAX_AD_CHARS, META_FIELDS, TEXT_FIELDS, Ad, AdError
+from .schema import MAX_AD_CHARS, META_FIELDS, TEXT_FIELDS, Ad, AdError, clean_text
 
 log = logging.getLogger("jobscam.server")
 
@@ -36,6 +40,21 @@ MAX_BATCH = 100
 MAX_BODY_BYTES = 4 * 1024 * 1024
 #: Longest value of a metadata field (not scored; stored for context only).
 MAX_META_CHARS = 1_000
+#: Deepest JSON nesting accepted (a valid request nests 4 levels); deeper is a 422.
+MAX_JSON_DEPTH = 32
+
+#: ``jobscam serve`` defaults (see docs/api.md, "Timeouts and limits").
+#: Seconds a client has to send a whole request (headers and body) once it starts; a slow or
+#: stalled sender (slowloris) is disconnected.
+REQUEST_TIMEOUT = 15.0
+#: Seconds an idle keep-alive connection stays open.
+KEEP_ALIVE_TIMEOUT = 5
+#: Connections plus requests in progress per worker; over it, new requests get 503.
+LIMIT_CONCURRENCY = 200
+#: Largest request head (request line and headers) h11 buffers, in bytes.
+MAX_HEAD_BYTES = 16 * 1024
+#: Seconds during which a repeated log message is written once (then counted).
+LOG_REPEAT_WINDOW = 10.0
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -44,10 +63,125 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+# -- serving: timeouts, limits, quiet logs -------------------------------------------------
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for receiving each request.
+
+    uvicorn only times out idle keep-alive connections; a client that sends half a request
+    and then trickles (or nothing) holds a connection for ever, and enough of them exhaust
+    the process's file descriptors. Here each request must arrive whole within
+    ``$JOBSCAM_REQUEST_TIMEOUT`` seconds (default ``REQUEST_TIMEOUT``) of its first byte
+    slot: from the connection's start, or the end of the previous response.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_timeout = float(os.environ.get("JOBSCAM_REQUEST_TIMEOUT", REQUEST_TIMEOUT))
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.request_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            log.debug("closing a connection that did not send its request in time")
+            self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.cycle is not None and not self.cycle.more_body and not self.cycle.response_complete:
+            self._disarm()  # the whole request is in: the app's time is not the client's
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+
+class RepeatFilter(logging.Filter):
+    """Write a repeated log message once per ``window`` seconds, then say how many were
+    dropped. Under a flood ("Too many open files" on every accept) the log stays readable
+    and the disk does not fill."""
+
+    def __init__(self, window: float = LOG_REPEAT_WINDOW) -> None:
+        super().__init__()
+        self.window = window
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, str(record.msg))
+        now = time.monotonic()
+        last, dropped = self._seen.get(key, (-1e18, 0))
+        if now - last < self.window:
+            self._seen[key] = (last, dropped + 1)
+            return False
+        if dropped:
+            record.msg = f"{record.msg} ({dropped:,} more like this in the last {self.window:g} s)"
+        self._seen[key] = (now, 0)
+        if len(self._seen) > 10_000:  # bounded: forget the oldest half
+            for k in sorted(self._seen, key=lambda k: self._seen[k][0])[:5_000]:
+                del self._seen[k]
+        return True
+
+
+#: Loggers that can flood: the event loop's accept errors, uvicorn's own, ours.
+FLOOD_LOGGERS = ("asyncio", "uvicorn", "uvicorn.error", "jobscam.server")
+
+
+def install_log_filters(window: float = LOG_REPEAT_WINDOW) -> None:
+    """Add one ``RepeatFilter`` to each flood-prone logger (idempotent; per process)."""
+    for name in FLOOD_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RepeatFilter) for f in logger.filters):
+            logger.addFilter(RepeatFilter(window))
+
+
+def raise_open_file_limit() -> None:
+    """Raise the soft limit on open files to the hard one (more room before EMFILE)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):  # not on this platform, or not allowed
+        pass
+
+
+def uvicorn_settings(
+    limit_concurrency: int = LIMIT_CONCURRENCY,
+    keep_alive_timeout: int = KEEP_ALIVE_TIMEOUT,
+) -> dict[str, Any]:
+    """The uvicorn settings ``jobscam serve`` runs with."""
+    return {
+        "http": GuardedH11Protocol,
+        "timeout_keep_alive": keep_alive_timeout,
+        "limit_concurrency": limit_concurrency,
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+        "backlog": 2048,
+    }
+
+
 # -- request models ------------------------------------------------------------------------
-#: "Has a character that is not whitespace" (Python's ``str.isspace`` set, which ``Ad`` strips).
-#: In the schema only: a blank ad gets ``Ad``'s own clearer message rather than a regex's.
-NON_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+#: "Has a letter or a digit" (any script), as ``Ad`` requires: only whitespace, punctuation
+#: or invisible characters is an empty ad. In the schema only: a blank ad gets ``Ad``'s own
+#: clearer message rather than a regex's.
+NON_BLANK = r"[^\W_]"
 AdText = Annotated[
     str, Field(min_length=1, max_length=MAX_AD_CHARS, json_schema_extra={"pattern": NON_BLANK})
 ]
@@ -117,17 +251,26 @@ def _ad_kind(value: Any) -> str:
     return "text"
 
 
+AD_TAGS = ("text", "fields")
 AdIn = Annotated[
     Annotated[TextAd, Tag("text")] | Annotated[FieldsAd, Tag("fields")],
     Discriminator(_ad_kind),
 ]
 
 
+_AD_ADAPTER: TypeAdapter[TextAd | FieldsAd] = TypeAdapter(AdIn)
+
+
 class BatchRequest(_Strict):
-    ads: list[AdIn] = Field(
+    ads: list[Any] = Field(
         min_length=1,
         max_length=MAX_BATCH,
-        description=f"One to {MAX_BATCH} ads; the verdicts come back in the same order.",
+        description=(
+            f'One to {MAX_BATCH} ads, each as for `/v1/score` (`{{"text": ...}}` or '
+            '`{"fields": {...}}`); each is checked on its own, and an invalid one gets an '
+            "entry in `errors` (its verdict is null) instead of failing the batch."
+        ),
+        json_schema_extra={"items": {"type": "object"}},
     )
 
 
@@ -199,8 +342,18 @@ class VerdictOut(BaseModel):
     text: str = Field(description="The text that finding spans index into.")
 
 
+class ItemError(BaseModel):
+    index: int = Field(description="Position of the ad in `ads` (0-based).")
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
 class BatchResponse(BaseModel):
-    verdicts: list[VerdictOut]
+    verdicts: list[VerdictOut | None] = Field(
+        description="One per ad, in order; null for an ad listed in `errors`."
+    )
+    errors: list[ItemError] = Field(description="The ads that could not be scored, and why.")
 
 
 class Limits(BaseModel):
@@ -308,11 +461,17 @@ class BodyGuard:
                 break
         body = b"".join(chunks)
         try:
-            body.decode("utf-8")  # JSON on the wire is UTF-8 (RFC 8259)
+            text = body.decode("utf-8")  # JSON on the wire is UTF-8 (RFC 8259)
         except UnicodeDecodeError as exc:
             msg = f"the body is not valid UTF-8 (byte {exc.start})"
             await _send_json(
                 send, 422, {"detail": [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]}
+            )
+            return
+        problem, body = _check_json(text, body)
+        if problem:
+            await _send_json(
+                send, 422, {"detail": [{"loc": ["body"], "msg": problem, "type": "json_invalid"}]}
             )
             return
         sent = False
@@ -332,6 +491,70 @@ class BodyGuard:
             f"the request body is too large{size}; the limit is {self.max_bytes:,} bytes. "
             f"Send long ads one at a time, or fewer ads per batch."
         )
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (dict, list)):
+            deepest = max(deepest, d)
+            if d > MAX_JSON_DEPTH:
+                return d
+            stack.extend((x, d + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def _has_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if clean_text(v) is not v:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _check_json(text: str, body: bytes) -> tuple[str | None, bytes]:
+    """(problem, body to pass on): JSON nested past ``MAX_JSON_DEPTH`` is refused (422, as
+    documented, not the parser's 400); ``\\udXXX`` escapes of lone surrogates are replaced
+    by U+FFFD, as the Python API does. Invalid JSON is passed on for FastAPI to describe."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        return f"the JSON is nested too deeply (more than {MAX_JSON_DEPTH} levels)", body
+    except ValueError:
+        return None, body
+    if _depth(value) > MAX_JSON_DEPTH:
+        return f"the JSON is nested too deeply (more than {MAX_JSON_DEPTH} levels)", body
+    if "\\u" in text and _has_surrogate(value):
+        body = json.dumps(_clean(value), ensure_ascii=False).encode("utf-8")
+    return None, body
+
+
+def _clean_loc(loc: Any) -> list[str | int]:
+    """``loc`` without the union tag pydantic inserts (``["body", "text", "text"]`` is the
+    ``text`` field of the body, not a field ``text`` inside one called ``text``)."""
+    out = list(loc)
+    if len(out) >= 2 and out[0] == "body" and out[1] in AD_TAGS:
+        del out[1]
+    return out
 
 
 def _content_type_problem(value: str | None) -> str | None:
@@ -453,6 +676,7 @@ def create_app(
         app.state.detector = det
         # The manifest as loaded with the model (the Detector keeps it); fall back to the file.
         app.state.model_info = model_info(det.manifest or read_manifest(model_dir))
+        install_log_filters()  # per worker process: logging is configured in each
         log.info("jobscam model %s loaded", det.version)
         yield
 
@@ -472,10 +696,15 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Never echo the input back: an ad can be a megabyte.
-        items = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
-            for e in exc.errors()
-        ]
+        items = []
+        for e in exc.errors():
+            item = {
+                "loc": _clean_loc(e.get("loc", ())),
+                "msg": str(e.get("msg", "")),
+                "type": e.get("type"),
+            }
+            if item not in items:  # the same complaint once
+                items.append(item)
         return JSONResponse(status_code=422, content={"detail": items})
 
     @app.exception_handler(_AdRejected)
@@ -521,10 +750,37 @@ def create_app(
         """Score several ads in one request; verdicts come back in the same order.
 
         Faster per ad than single requests; as with `Detector.score_many`, verdicts carry no
-        term contributions. One invalid ad fails the whole request with a 422 naming its index.
+        term contributions. Each ad is checked on its own: an invalid one gets `null` in
+        `verdicts` and an entry in `errors` (its index, `loc`, `msg`), the others are scored.
         """
-        ads = [_to_ad(a, ["body", "ads", i]) for i, a in enumerate(batch.ads)]
-        return {"verdicts": [v.to_dict() for v in det(request).score_many(ads)]}
+        ads: list[Ad] = []
+        where: list[int] = []
+        errors: list[dict[str, Any]] = []
+        for i, raw in enumerate(batch.ads):
+            loc: list[str | int] = ["body", "ads", i]
+            try:
+                ad = _to_ad(_AD_ADAPTER.validate_python(raw), loc)
+            except ValidationError as exc:
+                seen: list[dict[str, Any]] = []
+                for e in exc.errors():
+                    parts = list(e.get("loc", ()))
+                    if parts and parts[0] in AD_TAGS:
+                        parts = parts[1:]
+                    item = {"index": i, "loc": [*loc, *parts], "msg": str(e.get("msg", "")),
+                            "type": str(e.get("type"))}  # fmt: skip
+                    if item not in seen:
+                        seen.append(item)
+                errors.extend(seen)
+                continue
+            except _AdRejected as exc:
+                errors.append({"index": i, "loc": exc.loc, "msg": exc.msg, "type": "ad"})
+                continue
+            ads.append(ad)
+            where.append(i)
+        verdicts: list[dict[str, Any] | None] = [None] * len(batch.ads)
+        for i, v in zip(where, det(request).score_many(ads) if ads else [], strict=True):
+            verdicts[i] = v.to_dict()
+        return {"verdicts": verdicts, "errors": errors}
 
     @app.get(f"/{API_VERSION}/health", response_model=Health, summary="Liveness and limits")
     def health(request: Request) -> dict[str, Any]:
@@ -540,4 +796,14 @@ def create_app(
     return app
 
 
-__all__ = ["create_app", "model_info", "BodyGuard", "MAX_BATCH", "MAX_BODY_BYTES"]
+__all__ = [
+    "create_app",
+    "model_info",
+    "BodyGuard",
+    "GuardedH11Protocol",
+    "RepeatFilter",
+    "install_log_filters",
+    "uvicorn_settings",
+    "MAX_BATCH",
+    "MAX_BODY_BYTES",
+]

@@ -387,3 +387,115 @@ def test_a_big_cluster_graph_is_truncated_and_says_so() -> None:
     assert any(c.value.startswith("The graph shows 60 of ") for c in nets.caption)
     labels = [ln.split('label="', 1)[1].split('"', 1)[0] for ln in nodes]
     assert max(len(x) for x in labels) <= 40 and any(x.endswith("…") for x in labels)
+
+
+# -- issue 13: hostile file contents, bidi controls, lone surrogates, SIGTERM -----------------
+HOSTILE_HEADER = (
+    b"[Log in again](https://evil.example/login),![x](http://evil.example/p.png)\nx,y\n"
+)
+
+
+def test_column_names_in_an_error_are_escaped() -> None:
+    # Item 17: the header of a file with no scorable column is quoted in st.error.
+    at = start()
+    at.file_uploader(key="upload").set_value(("ads.csv", HOSTILE_HEADER, "text/csv")).run()
+    assert not at.exception
+    msg = at.tabs[1].error[0].value
+    assert "no column to score" in msg
+    assert "[Log in again](" not in msg and "![x](" not in msg and "https://" not in msg
+    assert "\\[Log in again\\]\\(https\u2060\\:" in msg  # U+2060 stops GFM's autolinks
+
+
+RTL_AD = (
+    "Customer service in Cambodia, salary USD 1,200. \u202egnihtyna yap ton od\u202c WhatsApp only."
+)
+
+
+@needs_model
+def test_right_to_left_override_is_shown_not_obeyed() -> None:
+    # Item 18: the override would display the ad reversed; it is written out instead.
+    at = score_text(start(), RTL_AD)
+    assert not at.exception
+    ad_html = next(b for b in html_blocks(at) if 'class="jobscam-ad"' in b)
+    assert "\u202e" not in ad_html and "\u202c" not in ad_html
+    assert "⟨U&#43;202E⟩" in ad_html and "⟨U&#43;202C⟩" in ad_html
+    at = start()
+    data = json.dumps({"text": RTL_AD}).encode() + b"\n"
+    at.file_uploader(key="upload").set_value(("ads.jsonl", data, "x")).run()
+    assert not at.exception
+    shown = at.tabs[1].dataframe[0].value
+    cells = [str(v) for v in shown.to_numpy().ravel().tolist()]
+    assert not any("\u202e" in c for c in cells)
+    assert any("⟨U+202E⟩" in c for c in cells)
+
+
+@needs_model
+def test_upload_with_lone_surrogates_scores_every_row() -> None:
+    # Item 6: the page's upload scored 0 of 61 rows (UnicodeEncodeError in vectorize).
+    lines = [b'{"text": "Admin di Kamboja \\ud800 gaji 15jt nomor %d"}' % i for i in range(61)]
+    at = start()
+    at.file_uploader(key="upload").set_value(("ads.jsonl", b"\n".join(lines), "x")).run()
+    assert not at.exception
+    results = at.tabs[1].dataframe[0].value
+    assert len(results) == 61 and results["error"].isna().all()
+
+
+@needs_model
+def test_tsv_upload_is_split_on_tabs() -> None:
+    data = b"title\tdescription\nAdmin, Jakarta\tAccounting work, five years\n"
+    at = start()
+    at.file_uploader(key="upload").set_value(("ads.tsv", data, "text/tab-separated-values")).run()
+    assert not at.exception
+    results = at.tabs[1].dataframe[0].value
+    assert results["title"].tolist() == ["Admin, Jakarta"] and results["error"].isna().all()
+
+
+def test_jobscam_app_stops_streamlit_on_sigterm(tmp_path: Path) -> None:
+    # Item 19: SIGTERM to `jobscam app` left Streamlit running.
+    import contextlib
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "detector", "app", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # poll (bounded) until the page server answers
+            assert proc.poll() is None and time.monotonic() < deadline, "streamlit did not start"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert kids, "jobscam app runs streamlit as a child process"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        for pid in map(int, kids):
+            deadline = time.monotonic() + 10
+            while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+                try:  # a zombie that init has not reaped yet counts as gone
+                    if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                        break
+                except OSError:
+                    break
+                time.sleep(0.1)
+            else:
+                assert not Path(f"/proc/{pid}").exists(), f"streamlit (pid {pid}) still runs"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in locals().get("kids", []):  # only the streamlit this test started
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(pid), signal.SIGKILL)

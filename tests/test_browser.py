@@ -139,10 +139,12 @@ def test_page_escapes_hostile_ad_and_scans_a_file(server: str, tmp_path: Path) -
                 d.dismiss()
 
             page.on("dialog", on_dialog)
+            requested: list[str] = []
+            page.on("request", lambda r: requested.append(r.url))
             page.goto(server)
             box = page.get_by_role("textbox", name="The job ad")
             box.wait_for()
-            box.fill(PAYLOADS + "\n\n" + SCAM)
+            box.fill(PAYLOADS + " \u202etxet desrever\u202c" + "\n\n" + SCAM)
             box.press("Control+Enter")  # commit the text area before the click
             page.get_by_role("button", name="Check this ad").click()
 
@@ -155,6 +157,8 @@ def test_page_escapes_hostile_ad_and_scans_a_file(server: str, tmp_path: Path) -
             shown = page.locator(".jobscam-ad").inner_text()
             assert "<img src=x onerror=alert(1)>" in shown  # the payload is visible as text
             assert "[click here](javascript:alert(3))" in shown
+            # Issue 13, item 18: a right-to-left override is shown, not obeyed.
+            assert "\u202e" not in shown and "⟨U+202E⟩txet desrever⟨U+202C⟩" in shown
             assert page.locator("img[src='x']").count() == 0
             assert page.locator("a[href^='javascript']").count() == 0
             assert page.locator(".jobscam-ad script, .jobscam-legend script").count() == 0
@@ -183,6 +187,21 @@ def test_page_escapes_hostile_ad_and_scans_a_file(server: str, tmp_path: Path) -
             assert rows[0]["risk"] == "high"
             assert rows[2]["error"]  # the empty row is reported, not dropped
             page.screenshot(path=str(ARTIFACTS / "scan.png"), full_page=True)
+
+            # Issue 13, item 17: a file's column names in an error render as text: no live
+            # link, no image fetched.
+            hostile = tmp_path / "hostile.csv"
+            hostile.write_bytes(
+                b"[Log in again](https://evil.example/login),![x](http://evil.example/p.png)\nx,y\n"
+            )
+            page.locator("input[type='file']").set_input_files(str(hostile))
+            error = page.get_by_text("no column to score").first
+            error.wait_for()
+            shown = error.inner_text().replace("\u2060", "")  # the joiner that stops autolinks
+            assert "[Log in again](https://evil.example/login)" in shown
+            assert page.locator("a[href*='evil.example']").count() == 0
+            assert page.locator("img[src*='evil.example']").count() == 0
+            assert not [u for u in requested if "evil.example" in u]
             assert dialogs == []
         finally:
             browser.close()

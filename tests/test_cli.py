@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -123,3 +124,117 @@ def test_scan_with_clusters_marks_every_row(tmp_path, out_name: str) -> None:
     )
     table = pd.read_csv(nets)
     assert len(table) == 1 and table["size"].iloc[0] == 6
+
+
+# -- issue 13: the exit-code contract --------------------------------------------------------
+LEGIT = (
+    "PT Maju Bersama membuka lowongan staf gudang di Bekasi. Tugas: menerima dan mencatat "
+    "barang. Syarat: SMA/SMK, teliti. Lamaran dikirim ke hrd@majubersama.example.id."
+)
+
+
+@pytest.mark.parametrize(
+    ("ad", "code"),
+    [(LEGIT, 0), (SCAM, 1), ("   ", 2), ("...", 2), ("\u200b\u200b", 2), ("\x00", 2)],
+    ids=["nothing-flagged", "flagged", "blank", "punctuation", "zero-width", "nul"],
+)
+def test_score_exit_codes(ad: str, code: int) -> None:
+    res = CliRunner().invoke(main, ["score", ad])
+    assert res.exit_code == code, res.output
+    if code == 2:
+        assert "empty" in res.output
+
+
+def test_score_with_a_byte_that_is_not_utf8_in_its_argument() -> None:
+    # Item 6: the shell hands Python a lone surrogate (U+DCFF); it crashed in vectorize.
+    arg = b"Admin di Kamboja gaji 15jt " + b"\xff" + b" hub WA 0812 3456 7890"
+    res = subprocess.run([sys.executable, "-m", "detector", "score", "--json", arg],
+                         capture_output=True, check=False)  # fmt: skip
+    assert res.returncode in (0, 1), res.stderr
+    v = json.loads(res.stdout)
+    assert "\ufffd" in v["text"]
+    assert all(v["text"][f["start"] : f["end"]] == f["text"] for f in v["findings"])
+
+
+def _boom(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("boom\nsecond line")
+
+
+def test_score_internal_failure_is_exit_3_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from detector import Detector
+
+    monkeypatch.setattr(Detector, "score", _boom)
+    res = CliRunner().invoke(main, ["score", LEGIT])
+    assert res.exit_code == 3
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "internal failure: RuntimeError: boom second line" in lines[0]
+    assert "Traceback" not in res.output
+    res = CliRunner().invoke(main, ["score", "--debug", LEGIT])
+    assert res.exit_code == 3 and "Traceback" in res.output
+
+
+def _board(path, n: int = 9) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    pd.DataFrame(
+        {"id": [str(i) for i in range(n)], "text": [LEGIT, SCAM, LEGIT] * (n // 3)}
+    ).to_csv(path, index=False)
+
+
+def test_scan_exit_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "in.csv"
+    _board(src)
+    run = CliRunner().invoke
+    assert run(main, ["scan", str(src), "--workers", "1"]).exit_code == 1
+    assert run(main, ["scan", str(src), "--workers", "1", "--fail-on", "high",
+                      "--text-column", "id"]).exit_code == 0  # fmt: skip
+    assert run(main, ["scan", str(tmp_path / "nope.csv")]).exit_code == 2
+    assert run(main, ["scan", str(src), "--text-column", "nope"]).exit_code == 2
+    (tmp_path / "empty.parquet").write_bytes(b"PAR1 not really")
+    r = run(main, ["scan", str(tmp_path / "empty.parquet")])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_scan_internal_failure_is_exit_3_and_the_partial_is_resumable(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import detector.scan as scan_mod
+    from detector.scan import progress_path
+
+    src = tmp_path / "in.csv"
+    _board(src, 12)
+    real = scan_mod.score_canonical
+    calls = {"n": 0}
+
+    def fails_on_third(d, canon):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise MemoryError("out of memory in a worker")
+        return real(d, canon)
+
+    monkeypatch.setattr(scan_mod, "score_canonical", fails_on_third)
+    for ext in ("csv", "parquet"):
+        calls["n"] = 0
+        out = tmp_path / f"out.{ext}"
+        summ = tmp_path / f"s.{ext}.json"
+        r = CliRunner().invoke(main, ["scan", str(src), "-o", str(out), "--workers", "1",
+                                      "--chunk-size", "3", "--summary-json", str(summ)])  # fmt: skip
+        assert r.exit_code == 3, r.output
+        assert "internal failure: MemoryError" in r.output and "Traceback" not in r.output
+        assert "partial" in r.output and Path(progress_path(str(out))).exists()
+        d = json.loads(summ.read_text())
+        assert d["status"] == "failed" and d["rows_in"] == 6
+        monkeypatch.setattr(scan_mod, "score_canonical", real)
+        r = CliRunner().invoke(main, ["scan", str(src), "-o", str(out), "--workers", "1",
+                                      "--chunk-size", "3", "--resume"])  # fmt: skip
+        assert r.exit_code == 1, r.output
+        assert "rows in: 12" in r.output
+        monkeypatch.setattr(scan_mod, "score_canonical", fails_on_third)
+    # A failure before the first row leaves nothing that could look like an output.
+    calls["n"] = 2
+    out = tmp_path / "never.csv"
+    r = CliRunner().invoke(
+        main, ["scan", str(src), "-o", str(out), "--workers", "1", "--chunk-size", "3"]
+    )
+    assert r.exit_code == 3
+    assert not out.exists() and not Path(progress_path(str(out))).exists()
