@@ -337,7 +337,7 @@ def save_model(model: Any, directory: str | Path, manifest: dict[str, Any]) -> P
     d.mkdir(parents=True, exist_ok=True)
     structure, arrays = model_to_data(model)
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez(buf, **arrays)  # uncompressed: loads in a third of the time (issue 14: load <= 0.3 s)
     _write_atomic(d / ARRAYS_FILE, buf.getvalue())
     _write_atomic(
         d / STRUCTURE_FILE,

@@ -310,7 +310,7 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         saved model is rebuilt without unpickling anything."""
         v = cls(**params)
         v._terms = terms.cast(pa.large_string())
-        v.vocabulary_ = {t: i for i, t in enumerate(v._terms.to_pylist())}
+        v.vocabulary_ = dict(zip(v._terms.to_pylist(), range(len(v._terms)), strict=True))
         v.idf_ = np.asarray(idf, dtype=np.float64)
         if len(v.vocabulary_) != len(v.idf_):
             raise ValueError("vocabulary and idf differ in length")
