@@ -24,7 +24,6 @@ Public API: :func:`load_registry`, :class:`Registry`, :class:`Rule`, :func:`anal
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,6 +41,7 @@ from detector.extract import (
 )
 from detector.normalize import iter_spans, normalize, search
 from detector.rules.organisations import OrganisationRegistry, load_organisations
+from detector.rules.tables import toml_tables
 from detector.schema import Amount, Contact, Destination, Finding
 
 __all__ = [
@@ -707,13 +707,7 @@ def registry_from_toml(data: bytes, *, path: Path | None = None, check: bool = T
     RuleError
         Naming the offending rule.
     """
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RuleError(f"{path or 'rules'}: not valid TOML: {exc}") from None
-    tables = doc.get("rule")
-    if not isinstance(tables, list) or not tables:
-        raise RuleError(f"{path or 'rules'}: no [[rule]] tables")
+    tables = toml_tables(data, path, "rule", RuleError)
     rules = [_build_rule(t, i) for i, t in enumerate(tables, 1)]
     seen: set[str] = set()
     for r in rules:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +25,7 @@ from typing import Any
 import re2
 
 from detector.normalize import hits, normalize, search
+from detector.rules.tables import toml_tables
 from detector.schema import Contact
 
 __all__ = [
@@ -425,13 +425,7 @@ def organisations_from_toml(data: bytes, *, path: Path | None = None) -> Organis
         Naming the offending entry (missing domain or source, malformed host, alias used by
         two organisations, duplicate id, unknown key).
     """
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise OrganisationError(f"{path or 'organisations'}: not valid TOML: {exc}") from None
-    tables = doc.get("organisation")
-    if not isinstance(tables, list) or not tables:
-        raise OrganisationError(f"{path or 'organisations'}: no [[organisation]] tables")
+    tables = toml_tables(data, path, "organisation", OrganisationError)
     orgs = [_build(t, i) for i, t in enumerate(tables, 1)]
     ids: set[str] = set()
     owner: dict[str, str] = {}
