@@ -10,18 +10,15 @@ language-independent half of the model's input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
-from .rules import Analysis, load_registry
+from .rules import Analysis
 from .vectorize import lexical_array, lexical_text
 
 __all__ = [
     "CONTACT_FEATURES",
-    "IndicatorFeatures",
     "indicator_feature_names",
     "indicator_vector",
     "lexical_array",
@@ -84,25 +81,3 @@ def indicator_feature_names(categories: Sequence[str]) -> list[str]:
         + [f"contact:{c}" for c in CONTACT_FEATURES]
         + ["log10_max_monthly_usd/4", "risky_destination", "foreign_destination"]
     )
-
-
-class IndicatorFeatures(BaseEstimator, TransformerMixin):
-    """Texts -> the language-independent indicator features (stateless).
-
-    ``transform`` also accepts a list of :class:`~detector.rules.Analysis` so a caller that
-    already analysed the texts (to show findings) does not pay for it twice.
-    """
-
-    def fit(self, X: Any, y: Any = None) -> IndicatorFeatures:
-        return self
-
-    def transform(self, X: Iterable[str | Analysis]) -> np.ndarray:
-        reg = load_registry()
-        cats = reg.categories
-        rows = [indicator_vector(x if isinstance(x, Analysis) else reg.analyze(x), cats) for x in X]
-        if not rows:
-            return np.zeros((0, len(indicator_feature_names(cats))))
-        return np.vstack(rows)
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        return np.asarray(indicator_feature_names(load_registry().categories), dtype=object)

@@ -890,23 +890,6 @@ class JobScamModel(BaseEstimator, ClassifierMixin):
             }
         return {"svm": 0.0, "nbsvm": 0.0, "real": 0.0}
 
-    def predict_scores(self, frame: pd.DataFrame, mode: str) -> dict[str, np.ndarray]:
-        """Scores of :meth:`decide` for a frame laid out like the training frame."""
-        lex = lexical_frame(frame)[mode]
-        texts = lex["text"].tolist() if mode == "paste" else frame_texts(frame)
-        reg = load_registry()
-        analyses = [reg.analyze(t) for t in texts]
-        ind = np.vstack([indicator_vector(a, reg.categories) for a in analyses])
-        languages = [a.language for a in analyses]
-        Xe = getattr(self, f"{mode}_").named_steps["features"].transform(lex)
-        Xr, Xg = self.real_.matrix(texts), self.gate_.matrix(texts)
-        x = self.inputs(mode, Xe, Xr, Xg, ind, languages, frame_rows(frame))
-        return self.decide(mode, x)
-
-    def predict_proba(self, frame: pd.DataFrame, mode: str = "paste") -> np.ndarray:
-        p = self.predict_scores(frame, mode)["score"]
-        return np.column_stack([1 - p, p])
-
 
 def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Each row's fields and metadata as the Detector builds them for an ad: real ads (a

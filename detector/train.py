@@ -29,7 +29,6 @@ def train(
     frame, groups = load_training(data, real)
     y = frame["fraudulent"].to_numpy()
     model = JobScamModel(**params).fit(frame, y, groups=groups)
-    model.oof_ = {}  # out-of-fold traces are for evaluation, not for the shipped file
     seconds = time.perf_counter() - t0
     out = Path(out_dir) if out_dir is not None else DEFAULT_MODEL_DIR
     corpus = frame["corpus"].to_numpy()
