@@ -392,7 +392,7 @@ def show_verdict(v: Verdict, t: dict[str, str], lang: str) -> None:
         st.metric(t["probability"], f"{v.probability:.0%}", help=t["prob_help"])
     st.caption(f"{t['language']}: {LANG_NAMES.get(v.language, v.language)}")
     for c in v.caveats:
-        st.info(c)
+        st.info(c.text(lang))
 
     st.subheader(t["findings"])
     st.caption(t["findings_help"])

@@ -23,20 +23,10 @@ from .features import indicator_vector
 from .model import MODEL_FORMAT, SHORT_AD_WORDS, JobScamModel, Thresholds
 from .persistence import ModelError, load_model
 from .rules import load_registry
-from .schema import META_FIELDS, TEXT_FIELDS, Ad, AdError, Verdict
+from .schema import META_FIELDS, TEXT_FIELDS, Ad, AdError, Caveat, Verdict
 
 #: Languages the lexical experts and the red-flag rules are written for.
 RULE_LANGUAGES = frozenset({"en", "id"})
-
-CAVEAT_UNREADABLE = (
-    "This ad's language ({lang}) is neither English nor Indonesian: neither the word models "
-    "nor the red-flag rules can read it well, so its score rests on the few red flags found "
-    "and it is never rated low. Have a person check it."
-)
-CAVEAT_SHORT = (
-    "The ad is very short (under {n} words); the score is less reliable than for a full ad, "
-    "and the wording alone never makes it high."
-)
 
 
 #: A finding at least this strong lets a short ad be ``high``.
@@ -231,10 +221,10 @@ class Detector:
         for i, (ad, an) in enumerate(zip(ads, analyses, strict=True)):
             lang = an.language
             readable = lang in RULE_LANGUAGES or lang == "und"
-            caveats = [] if readable else [CAVEAT_UNREADABLE.format(lang=lang)]
+            caveats = [] if readable else [Caveat("unreadable", {"lang": lang})]
             short = is_short(ad.text)
             if short:
-                caveats.append(CAVEAT_SHORT.format(n=SHORT_AD_WORDS))
+                caveats.append(Caveat("short_ad", {"n": SHORT_AD_WORDS}))
             p = float(score[i])
             terms = []
             if with_terms and readable:

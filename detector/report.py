@@ -111,7 +111,7 @@ def format_verdict(v: Verdict) -> str:
             + ", ".join(f"{c.kind} {c.text if c.kind == 'email' else c.value}" for c in v.contacts)
         )
     for c in v.caveats:
-        lines.append(f"Note: {c}")
+        lines.append(f"Note: {c.text(lang)}" if lang == "en" else f"Catatan: {c.text(lang)}")
     if v.risk != "low":
         lines.append("")
         lines.append("What to do next:" if lang == "en" else "Langkah selanjutnya:")

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from . import i18n
+
 Risk = Literal["low", "medium", "high"]
 RISKS: tuple[Risk, ...] = ("low", "medium", "high")
 
@@ -275,6 +277,26 @@ class Destination:
 
 
 @dataclass(frozen=True)
+class Caveat:
+    """A limit on how far a verdict can be trusted: a stable code plus its parameters.
+
+    The sentences come from the language catalogues (:mod:`detector.i18n`, section
+    ``caveat``), so every front end can show it in its reader's language.
+    """
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return i18n.text(lang, f"caveat.{self.code}", **self.params)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code}
+        out.update({lang: self.text(lang) for lang in i18n.LANGUAGES})
+        return out
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The result of scoring one ad. Every front end shows these same values."""
 
@@ -283,7 +305,7 @@ class Verdict:
     findings: list[Finding]
     terms: list[TermContribution]
     language: str
-    caveats: list[str]
+    caveats: list[Caveat]
     text: str
     mode: str = "paste"
     contacts: list[Contact] = field(default_factory=list)
@@ -310,7 +332,7 @@ class Verdict:
             "contacts": [c.to_dict() for c in self.contacts],
             "amounts": [a.to_dict() for a in self.amounts],
             "destinations": [d.to_dict() for d in self.destinations],
-            "caveats": list(self.caveats),
+            "caveats": [c.to_dict() for c in self.caveats],
             "model_probability": self.model_probability,
             "indicator_probability": self.indicator_probability,
             "model_version": self.model_version,

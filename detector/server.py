@@ -322,6 +322,12 @@ class DestinationOut(BaseModel):
     risky: bool
 
 
+class CaveatOut(BaseModel):
+    code: str
+    en: str
+    id: str
+
+
 class VerdictOut(BaseModel):
     """The verdict on one ad: exactly ``Verdict.to_dict()`` of the Python API."""
 
@@ -335,7 +341,7 @@ class VerdictOut(BaseModel):
     contacts: list[ContactOut]
     amounts: list[AmountOut]
     destinations: list[DestinationOut]
-    caveats: list[str]
+    caveats: list[CaveatOut]
     model_probability: float | None
     indicator_probability: float | None
     model_version: str

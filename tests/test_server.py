@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -360,7 +361,11 @@ def test_serve_has_help() -> None:
     assert "--workers" in r.output and "/v1/score" in r.output
 
 
-def test_serve_without_a_model_is_a_usage_error(tmp_path: Any) -> None:
+def test_serve_without_a_model_is_a_usage_error(tmp_path: Any, monkeypatch: Any) -> None:
+    # `serve` exports its settings for worker processes; undo that for the tests that follow.
+    for name in ("JOBSCAM_MODEL_DIR", "JOBSCAM_REQUEST_TIMEOUT"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+        monkeypatch.delenv(name)
     r = CliRunner().invoke(main, ["serve", "--model", str(tmp_path / "none")])
     assert r.exit_code == 2
     assert "no model manifest" in r.output
