@@ -27,8 +27,8 @@ def main() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from detector import Detector
-    from detector.dataset import load_labelled
-    from detector.model import frame_texts
+    from detector.model.dataset import load_labelled
+    from detector.model.ensemble import frame_texts
 
     t0 = time.perf_counter()
     det = Detector.load()

@@ -6,10 +6,8 @@
 'high'
 """
 
-__version__ = "0.1.0"
-
 from .core import Detector
-from .persistence import ModelError
+from .model.persistence import ModelError, jobscam_version
 from .schema import (
     Ad,
     AdError,
@@ -20,6 +18,8 @@ from .schema import (
     TermContribution,
     Verdict,
 )
+
+__version__ = jobscam_version()
 
 __all__ = [
     "Detector",

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import click
 
+from .paths import APP_SCRIPT
+
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
 RISK_CHOICE = click.Choice(list(RISK_ORDER))
@@ -157,8 +159,8 @@ def train(data: str | None, real: str | None, out_dir: str | None) -> None:
     Example:
       jobscam train --data ~/emscad/fake_job_postings.csv --real ~/realads.jsonl
     """
-    from .dataset import DataError
-    from .train import train as do_train
+    from .model.dataset import DataError
+    from .training.train import train as do_train
 
     try:
         m = do_train(data, out_dir, real=real)
@@ -192,8 +194,8 @@ def evaluate(
     Example:
       jobscam evaluate --folds 5
     """
-    from .dataset import DataError
-    from .evaluate import evaluate as do_evaluate
+    from .model.dataset import DataError
+    from .training.evaluate import evaluate as do_evaluate
 
     try:
         report = do_evaluate(data, out_dir, n_splits=folds, real=real, ablate=ablate)
@@ -304,7 +306,7 @@ def serve(
     """
     import uvicorn
 
-    from .persistence import ModelError, read_manifest
+    from .model.persistence import ModelError, read_manifest
     from .server import install_log_filters, raise_open_file_limit, uvicorn_settings
 
     if model_dir is not None:
@@ -342,9 +344,8 @@ def app(host: str, port: int, model_dir: str | None) -> None:
     """
     import signal
     import subprocess
-    from pathlib import Path
 
-    page = Path(__file__).resolve().parent.parent / "app.py"
+    page = APP_SCRIPT
     if not page.is_file():
         _fail(f"the page {page} is not there: run from a source checkout of jobscam")
     env = dict(os.environ)

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .explain import expert_terms
-from .features import indicator_vector
-from .model import MODEL_FORMAT, SHORT_AD_WORDS, JobScamModel, Thresholds
-from .persistence import ModelError, load_model
+from .model.ensemble import MODEL_FORMAT, SHORT_AD_WORDS, JobScamModel, Thresholds
+from .model.explain import expert_terms
+from .model.features import indicator_vector
+from .model.persistence import ModelError, load_model
 from .rules import load_registry
 from .schema import META_FIELDS, TEXT_FIELDS, Ad, AdError, Caveat, Verdict
 

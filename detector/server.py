@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapt
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .core import Detector
-from .persistence import read_manifest
+from .model.persistence import read_manifest
 from .schema import MAX_AD_CHARS, META_FIELDS, TEXT_FIELDS, Ad, AdError, clean_text
 
 log = logging.getLogger("jobscam.server")

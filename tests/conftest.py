@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.dataset import default_data_path, default_real_path
+from detector.model.dataset import default_data_path, default_real_path
 
 
 def _needed(p: Path) -> Path:

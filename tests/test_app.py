@@ -182,7 +182,7 @@ def test_model_tab_lists_every_indicator_and_the_card_or_its_absence() -> None:
     assert list(table["id"]) == [r.id for r in rules]
     assert {"title", "why", "source", "category"} <= set(table.columns)
     assert table["why"].str.len().min() > 10
-    from detector.persistence import model_dir
+    from detector.model.persistence import model_dir
 
     if (model_dir() / "MODEL_CARD.md").is_file():
         assert not any("No model card yet" in w.value for w in at.tabs[3].warning)

@@ -13,8 +13,8 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold
 
 from detector import Detector, ModelError
-from detector.dataset import DataError, load_labelled, load_real, natural_weights
-from detector.model import (
+from detector.model.dataset import DataError, load_labelled, load_real, natural_weights
+from detector.model.ensemble import (
     HIGH_LEGIT_SHARE,
     MEDIUM_LEGIT_SHARE,
     MEDIUM_RECALL,
@@ -23,8 +23,8 @@ from detector.model import (
     choose_thresholds,
     template_groups,
 )
-from detector.persistence import MANIFEST_FILE, MODEL_FILE, read_manifest
-from detector.train import train
+from detector.model.persistence import MANIFEST_FILE, MODEL_FILE, read_manifest
+from detector.training.train import train
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ FIXED_ADS = [
 
 
 def test_a_model_saved_as_data_scores_identically_after_loading(small_model: Path) -> None:
-    from detector.persistence import load_model, model_from_data, model_to_data
+    from detector.model.persistence import load_model, model_from_data, model_to_data
 
     model, _ = load_model(small_model)
     again = model_from_data(*model_to_data(model))
@@ -191,7 +191,7 @@ def test_template_groups_keep_near_duplicates_together() -> None:
 
 def test_the_shared_data_has_no_template_straddling_folds(shared_data: Path) -> None:
     df = load_labelled(shared_data)
-    from detector.model import frame_texts
+    from detector.model.ensemble import frame_texts
 
     g = template_groups(frame_texts(df))
     y = df["fraudulent"].to_numpy()

@@ -22,7 +22,7 @@ from schemathesis.config import SchemathesisConfig
 
 from detector import Detector
 from detector.cli import main
-from detector.persistence import DEFAULT_MODEL_DIR, MODEL_FILE, model_dir
+from detector.model.persistence import DEFAULT_MODEL_DIR, MODEL_FILE, model_dir
 from detector.schema import MAX_AD_CHARS
 from detector.server import MAX_BATCH, create_app
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from detector.model.vectorize import LexicalFeatures, NgramTfidf, lexical_array, lexical_text
 from detector.schema import FIELD_LABELS, TEXT_FIELDS, join_fields
-from detector.vectorize import LexicalFeatures, NgramTfidf, lexical_array, lexical_text
 
 CORPUS = [
     "Customer service staff needed in Phnom Penh, salary USD 1,200 per month!",
@@ -154,7 +154,7 @@ def test_fields_features_accept_a_frame_or_columns_and_missing_fields() -> None:
 
 def test_small_and_large_batches_give_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
     """One ad is looked up with Python dicts, a chunk with Arrow: the matrices must agree."""
-    import detector.vectorize as vectorize
+    import detector.model.vectorize as vectorize
 
     rows = fields_rows() * 3
     cols = {f: [r.get(f, "") for r in rows] for f in TEXT_FIELDS}
@@ -170,7 +170,7 @@ def test_small_and_large_batches_give_the_same_matrix(monkeypatch: pytest.Monkey
 
 def test_few_and_many_ads_are_tokenized_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     """A pasted ad is tokenized with a precompiled RE2, a chunk with Arrow's kernel."""
-    import detector.vectorize as vectorize
+    import detector.model.vectorize as vectorize
 
     tricky = [
         "café naïve résumé: 日本語 の 求人 snake_case_token and x y z—don’t",

@@ -1,6 +1,6 @@
 """Feature extraction shared by training and scoring.
 
-``lexical_text`` / ``lexical_array`` (from :mod:`detector.vectorize`) prepare text for the
+``lexical_text`` / ``lexical_array`` (from :mod:`detector.model.vectorize`) prepare text for the
 word TF-IDF: contacts become placeholder tokens (EMSCAD already replaced them by ``#URL_…#``
 style tokens; pasted ads carry real ones, and the model must see both the same way) and
 digits are folded. Punctuation and encoding residue, which only say how a row was recovered,
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .rules import Analysis
+from ..rules import Analysis
 from .vectorize import lexical_array, lexical_text
 
 __all__ = [

@@ -17,7 +17,7 @@ Protocol
 * Baselines on the same folds: a plain word TF-IDF + logistic regression and a format-only
   model (length, line breaks, capitals, ``!``, non-ASCII share), both trained on the real ads.
 * Ablation: the decision refitted without each of its inputs (the experts are shared, see
-  :meth:`~detector.model.JobScamModel.variant`), on the same folds and sources.
+  :meth:`~detector.model.ensemble.JobScamModel.variant`), on the same folds and sources.
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from .core import Detector  # noqa: E402
-from .dataset import CORPUS_FRAUD, CORPUS_LEGIT, load_training, natural_weights  # noqa: E402
-from .explain import expert_term_weights  # noqa: E402
-from .model import (  # noqa: E402
+from .. import paths  # noqa: E402
+from ..core import Detector  # noqa: E402
+from ..model.dataset import CORPUS_FRAUD, CORPUS_LEGIT, load_training, natural_weights  # noqa: E402
+from ..model.ensemble import (  # noqa: E402
     FLOOR_CENTER,
     HIGH_LEGIT_SHARE,
     MEDIUM_LEGIT_SHARE,
@@ -61,15 +61,15 @@ from .model import (  # noqa: E402
     JobScamModel,
     lexical_text_of_fields,
 )
-from .persistence import load_model, model_dir, read_manifest  # noqa: E402
-from .rules import load_registry  # noqa: E402
-from .rules.measure import STRONG_WEIGHT, findings_report  # noqa: E402
-from .schema import META_FIELDS, TEXT_FIELDS, Ad  # noqa: E402
-from .train import update_manifest  # noqa: E402
+from ..model.explain import expert_term_weights  # noqa: E402
+from ..model.persistence import load_model, model_dir, read_manifest, update_manifest  # noqa: E402
+from ..rules import load_registry  # noqa: E402
+from ..rules.measure import STRONG_WEIGHT, findings_report  # noqa: E402
+from ..schema import META_FIELDS, TEXT_FIELDS, Ad  # noqa: E402
 
 MODES = ("fields", "paste")
 LANGS = ("id", "en")
-PROJECT_ADS = Path(__file__).resolve().parent.parent / "data" / "project_ads.jsonl"
+PROJECT_ADS = paths.PROJECT_ADS
 #: Decision variants of the ablation: name -> inputs switched off.
 VARIANTS: dict[str, dict[str, bool]] = {
     "shipped": {},

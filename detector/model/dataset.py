@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .schema import META_FIELDS, TEXT_FIELDS
+from ..paths import SHARED_DIR
+from ..schema import META_FIELDS, TEXT_FIELDS
 
 #: Ads in the full EMSCAD corpus, per class: the weights that restore the natural scam rate.
 CORPUS_FRAUD = 866
@@ -48,8 +49,7 @@ def default_data_path() -> Path:
     env = os.environ.get("JOBSCAM_DATA")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parent.parent
-    return here.parent / "shared" / _DEFAULT_RELATIVE
+    return SHARED_DIR / _DEFAULT_RELATIVE
 
 
 def load_labelled(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
@@ -135,7 +135,7 @@ def default_real_path() -> Path:
     env = os.environ.get("JOBSCAM_REAL_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "shared" / _REAL_RELATIVE
+    return SHARED_DIR / _REAL_RELATIVE
 
 
 def load_real(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
@@ -197,7 +197,7 @@ def load_training(
     ``language`` (EMSCAD: ``en``), ``source_group``, ``cv_group``. Groups: EMSCAD's
     near-duplicate templates, the real ads' ``cv_group``.
     """
-    from .model import frame_texts, template_groups
+    from .ensemble import frame_texts, template_groups
 
     e = load_labelled(emscad)
     e_text = frame_texts(e)

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import NATURAL_SCAM_RATE, fingerprint, load_training
-from .model import MODEL_FORMAT, JobScamModel
-from .persistence import DEFAULT_MODEL_DIR, read_manifest, save_model, write_manifest
-from .rules import load_registry
+from ..model.dataset import NATURAL_SCAM_RATE, fingerprint, load_training
+from ..model.ensemble import MODEL_FORMAT, JobScamModel
+from ..model.persistence import DEFAULT_MODEL_DIR, read_manifest, save_model
+from ..rules import load_registry
 
 
 def train(
@@ -23,7 +23,7 @@ def train(
     """Train on all labelled rows of EMSCAD (``data``) and the real ads (``real``) and write
     ``models/`` (model file + manifest).
 
-    Returns the manifest. Evaluation figures are added by :func:`detector.evaluate.evaluate`.
+    Returns the manifest. Evaluation figures are added by :func:`detector.training.evaluate.evaluate`.
     """
     t0 = time.perf_counter()
     frame, groups = load_training(data, real)
@@ -69,12 +69,3 @@ def train(
     }
     save_model(model, out, manifest)
     return read_manifest(out)
-
-
-def update_manifest(out_dir: str | Path | None, **fields: Any) -> dict[str, Any]:
-    """Add fields (e.g. evaluation metrics) to an existing manifest without touching the model."""
-    out = Path(out_dir) if out_dir is not None else DEFAULT_MODEL_DIR
-    m = read_manifest(out)
-    m.update(fields)
-    write_manifest(out, m)
-    return m

@@ -15,6 +15,7 @@ saved in another format says "retrain with `jobscam train`".
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -30,6 +31,8 @@ import pyarrow as pa
 import scipy
 import sklearn
 
+from .. import paths
+
 ARRAYS_FILE = "model.npz"
 STRUCTURE_FILE = "model.json"
 #: The file the manifest's top-level ``sha256`` and ``size_bytes`` describe.
@@ -39,19 +42,25 @@ MANIFEST_VERSION = 2
 #: The layout of model.json / model.npz; a change here needs a retrain.
 DATA_FORMAT = 1
 #: The shipped model's folder.
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODEL_DIR = paths.DEFAULT_MODEL_DIR
 
 
 class ModelError(RuntimeError):
     """A model file is missing, tampered with, or in a format this jobscam cannot read."""
 
 
-def library_versions() -> dict[str, str]:
-    from . import __version__
+def jobscam_version() -> str:
+    """This jobscam's version, from its installed metadata (``pyproject.toml``)."""
+    try:
+        return importlib.metadata.version("jobscam")
+    except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
 
+
+def library_versions() -> dict[str, str]:
     return {
         "python": platform.python_version(),
-        "jobscam": __version__,
+        "jobscam": jobscam_version(),
         "scikit-learn": sklearn.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
@@ -149,7 +158,7 @@ def _word_logistic_to_data(w: _Writer, name: str, m: Any) -> dict[str, Any]:
 
 
 def _word_logistic_from_data(r: _Reader, d: Mapping[str, Any]) -> Any:
-    from .model import WordLogistic
+    from .ensemble import WordLogistic
 
     params = dict(d["params"])
     m = WordLogistic(
@@ -165,7 +174,7 @@ def _word_logistic_from_data(r: _Reader, d: Mapping[str, Any]) -> Any:
 
 
 def model_to_data(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """(structure, arrays) of a fitted :class:`~detector.model.JobScamModel`."""
+    """(structure, arrays) of a fitted :class:`~detector.model.ensemble.JobScamModel`."""
     w = _Writer()
     structure = {
         "data_format": DATA_FORMAT,
@@ -257,7 +266,7 @@ def _features_from_data(r: _Reader, f: Mapping[str, Any]) -> Any:
 def _lexical_from_data(r: _Reader, d: Mapping[str, Any]) -> Any:
     from sklearn.pipeline import Pipeline
 
-    from .model import TwoLinearScores
+    from .ensemble import TwoLinearScores
 
     feats = _features_from_data(r, d["features"])
     s = d["scores"]
@@ -275,8 +284,8 @@ def _lexical_from_data(r: _Reader, d: Mapping[str, Any]) -> Any:
 
 
 def model_from_data(structure: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Any:
-    """The fitted :class:`~detector.model.JobScamModel` that :func:`model_to_data` wrote."""
-    from .model import BoundedLogistic, JobScamModel, Thresholds
+    """The fitted :class:`~detector.model.ensemble.JobScamModel` that :func:`model_to_data` wrote."""
+    from .ensemble import BoundedLogistic, JobScamModel, Thresholds
 
     if (
         structure.get("kind") != "jobscam.JobScamModel"
@@ -389,6 +398,15 @@ def read_manifest(directory: str | Path | None = None) -> dict[str, Any]:
         return json.loads(p.read_text())
     except json.JSONDecodeError as exc:
         raise ModelError(f"{p} is not valid JSON: {exc}") from exc
+
+
+def update_manifest(out_dir: str | Path | None, **fields: Any) -> dict[str, Any]:
+    """Add fields (e.g. evaluation metrics) to an existing manifest without touching the model."""
+    out = Path(out_dir) if out_dir is not None else DEFAULT_MODEL_DIR
+    m = read_manifest(out)
+    m.update(fields)
+    write_manifest(out, m)
+    return m
 
 
 def model_dir(directory: str | Path | None = None) -> Path:

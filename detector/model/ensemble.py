@@ -1,6 +1,6 @@
 """Building and fitting the classifier: two lexical experts, one fitted decision, risk bands.
 
-The model learns from two corpora (see :mod:`detector.dataset`): EMSCAD (English ads of
+The model learns from two corpora (see :mod:`detector.model.dataset`): EMSCAD (English ads of
 2012-14, fields and metadata) and the real ads (Indonesian and modern English ads as people
 receive them). A fitted :class:`JobScamModel` holds:
 
@@ -44,10 +44,10 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from ..rules import load_registry
+from ..schema import TEXT_FIELDS, join_fields
 from .dataset import natural_weights
 from .features import indicator_feature_names, indicator_vector
-from .rules import load_registry
-from .schema import TEXT_FIELDS, join_fields
 from .vectorize import LexicalFeatures, NgramTfidf, lexical_array
 
 #: Fields that get a TF-IDF of their own in fields mode.
@@ -92,7 +92,7 @@ TRAFFICKING_CATEGORIES = (
 #: and measured there (`jobscam evaluate --ablate`).
 FLOOR_CENTER = 2.0
 FLOOR_SLOPE = 3.0
-#: The placeholder tokens :func:`~detector.vectorize.lexical_array` writes for contacts.
+#: The placeholder tokens :func:`~detector.model.vectorize.lexical_array` writes for contacts.
 CONTACT_TOKENS = ("urltoken", "emailtoken", "phonetoken")
 #: ISO 4217 codes: how a page formats pay ("IDR 5.000.000" on a portal, "Rp" in a post), not
 #: what it offers (amounts are the red-flag rules' evidence).
@@ -102,7 +102,7 @@ CURRENCY_CODES = ("idr", "usd", "sgd", "myr", "thb", "twd", "hkd", "sar", "aed",
 def real_stop_terms() -> tuple[str, ...]:
     """What the real-ads expert may not learn from: contact placeholders, currency codes, and
     place names (where an ad is, not how it recruits; destinations are red-flag features)."""
-    from .extract import place_names
+    from ..extract import place_names
 
     places = {name for name in place_names() if " " not in name}  # "timur tengah": common words
     return tuple(sorted({*CONTACT_TOKENS, *CURRENCY_CODES, *places}))
@@ -232,7 +232,7 @@ class WordLogistic(BaseEstimator, ClassifierMixin):
     """Word TF-IDF (1-2 grams) -> logistic regression: the real-ads expert (scam or not, on
     the real ads of both languages) and the era gate (modern ad or EMSCAD-like, on English).
 
-    Text is prepared as for every lexical block (:func:`~detector.vectorize.lexical_array`):
+    Text is prepared as for every lexical block (:func:`~detector.model.vectorize.lexical_array`):
     contacts become placeholder tokens, numbers are folded or dropped, and only runs of
     letters and digits become tokens, so emoji, punctuation, line breaks and casing, which
     say what kind of page an ad was quoted from, are not features. Each language weighs as
@@ -531,7 +531,7 @@ class Inputs:
 class JobScamModel(BaseEstimator, ClassifierMixin):
     """The whole classifier: two lexical experts and a fitted decision per mode.
 
-    ``fit(frame, y, groups)`` takes the training frame of :func:`detector.dataset.load_training`
+    ``fit(frame, y, groups)`` takes the training frame of :func:`detector.model.dataset.load_training`
     (columns: the text fields, ``text``, ``corpus`` = ``emscad`` | ``real``, ``language``).
 
     Parameters

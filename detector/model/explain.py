@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
-from .schema import TermContribution
+from ..schema import TermContribution
 
 if TYPE_CHECKING:
-    from .model import JobScamModel
+    from .ensemble import JobScamModel
 
 
 def _names(model: JobScamModel, key: str) -> list[str]:

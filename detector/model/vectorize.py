@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from .normalize import iter_spans
+from ..normalize import iter_spans
 
 # lexical_text's steps as (RE2 pattern, replacement). The order matters: contacts become
 # placeholder tokens before digits are folded; "Rp 15.000.000" is money, not a phone, so
