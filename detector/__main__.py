@@ -1,5 +1,5 @@
 """``python -m detector`` is the ``jobscam`` command."""
 
-from .cli import main
+from .front.cli import main
 
 main(prog_name="jobscam")

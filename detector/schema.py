@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from . import i18n
 
@@ -198,8 +198,8 @@ class Finding:
     why_id: str
     source: str
     weight: float
-    start: int
-    end: int
+    start: int = field(metadata={"doc": "Offset of the first character in `text` (0-based)."})
+    end: int = field(metadata={"doc": "Offset just past the last character: text[start:end]."})
     text: str
 
     def title(self, lang: str = "en") -> str:
@@ -217,7 +217,7 @@ class TermContribution:
     """A word or phrase of the ad and how far it pushed the score (log-odds, + is riskier)."""
 
     term: str
-    weight: float
+    weight: float = field(metadata={"doc": "Push on the score in log-odds; positive is riskier."})
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -284,7 +284,14 @@ class Caveat:
     ``caveat``), so every front end can show it in its reader's language.
     """
 
-    code: str
+    #: ``to_dict`` gives the sentence in every catalogue language instead of the parameters.
+    DICT_OMIT: ClassVar[tuple[str, ...]] = ("params",)
+    DICT_EXTRA: ClassVar[dict[str, tuple[type, str]]] = {
+        lang: (str, f"The caveat in {name}.")
+        for lang, name in (("en", "English"), ("id", "Indonesian"))
+    }
+
+    code: str = field(metadata={"doc": "Stable identifier, e.g. `short_ad`."})
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str) -> str:
@@ -300,14 +307,21 @@ class Caveat:
 class Verdict:
     """The result of scoring one ad. Every front end shows these same values."""
 
-    probability: float
+    #: Keys of ``to_dict`` that are computed, not stored.
+    DICT_EXTRA: ClassVar[dict[str, tuple[Any, str]]] = {
+        "categories": (list[str], "Distinct finding categories, in order of first appearance."),
+    }
+
+    probability: float = field(metadata={"ge": 0.0, "le": 1.0})
     risk: Risk
     findings: list[Finding]
-    terms: list[TermContribution]
+    terms: list[TermContribution] = field(
+        metadata={"doc": "Empty in batch results (as in `score_many`)."}
+    )
     language: str
     caveats: list[Caveat]
-    text: str
-    mode: str = "paste"
+    text: str = field(metadata={"doc": "The text that finding spans index into."})
+    mode: Literal["paste", "fields"] = "paste"
     contacts: list[Contact] = field(default_factory=list)
     amounts: list[Amount] = field(default_factory=list)
     destinations: list[Destination] = field(default_factory=list)

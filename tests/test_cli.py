@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from detector.cli import main
+from detector.front.cli import main
 
 SCAM = (
     "Kerja admin di Kamboja gaji 15jt, tanpa pengalaman, visa turis, tiket ditanggung potong "

@@ -32,9 +32,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from detector import AdError, Detector
+from detector.front.server import create_app
 from detector.scan import scan
 from detector.schema import clean_text
-from detector.server import create_app
 
 _MODE = os.environ.get("JOBSCAM_FUZZ", "")
 EXAMPLES = 2_000 if _MODE == "nightly" else int(_MODE) if _MODE.isdigit() else 30

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from detector import Detector
-from detector.cli import main
+from detector.front.cli import main
 from detector.scan import MAX_RECORD_BYTES, ScanError, ScanSummary, progress_path, scan
 
 FINE = (

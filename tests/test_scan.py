@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from detector import Detector
-from detector.cli import main
+from detector.front.cli import main
 from detector.scan import (
     MAX_FIELD_CHARS,
     RESULT_COLUMNS,

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from detector import Detector
-from detector.cli import main
+from detector.front.cli import main
+from detector.front.server import MAX_BATCH, create_app
 from detector.model.persistence import DEFAULT_MODEL_DIR, MODEL_FILE, model_dir
 from detector.schema import MAX_AD_CHARS
-from detector.server import MAX_BATCH, create_app
 
 ADS: list[Any] = [
     "Dicari admin online di Kamboja, gaji 15 juta/bulan, tiket pesawat gratis, visa turis, "
@@ -420,7 +420,7 @@ def live_server(detector: Detector, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     import uvicorn
 
-    from detector.server import uvicorn_settings
+    from detector.front.server import uvicorn_settings
 
     monkeypatch.setenv("JOBSCAM_REQUEST_TIMEOUT", "1.0")
     with socket.socket() as s:
@@ -503,8 +503,8 @@ def test_a_request_that_arrives_in_time_is_not_cut_off(live_server: int) -> None
 def test_repeated_log_lines_are_written_once_per_window(monkeypatch: pytest.MonkeyPatch) -> None:
     import logging
 
-    import detector.server as server_mod
-    from detector.server import RepeatFilter
+    import detector.front.server.serving as server_mod
+    from detector.front.server import RepeatFilter
 
     now = {"t": 1000.0}
     monkeypatch.setattr(server_mod.time, "monotonic", lambda: now["t"])
@@ -524,8 +524,30 @@ def test_repeated_log_lines_are_written_once_per_window(monkeypatch: pytest.Monk
 def test_serve_documents_its_timeouts_and_limits() -> None:
     from click.testing import CliRunner
 
-    from detector.cli import main
+    from detector.front.cli import main
 
     out = CliRunner().invoke(main, ["serve", "--help"]).output
     for option in ("--limit-concurrency", "--request-timeout", "--keep-alive-timeout"):
         assert option in out
+
+
+def test_response_models_are_derived_from_the_value_types(detector: Detector) -> None:
+    """The API's verdict model has exactly the keys of ``Verdict.to_dict()``, nested ones too,
+    and validates a rich verdict back to the same dict (no second hand-kept copy to drift)."""
+    from detector.front.server import VerdictOut
+
+    v = detector.score(
+        "Dicari admin di Kamboja, gaji USD 1.200/bulan, tiket gratis dipotong gaji. "
+        "Hubungi WA 0812-3456-7890 atau email hrd.kerja@gmail.com. Admin."
+    )
+    d = v.to_dict()
+    assert d["findings"] and d["contacts"] and d["amounts"] and d["destinations"]
+    assert set(VerdictOut.model_fields) == set(d)
+    for key in ("findings", "contacts", "amounts", "destinations", "terms"):
+        nested = VerdictOut.model_fields[key].annotation.__args__[0]  # list[XOut]
+        if d[key]:
+            assert set(nested.model_fields) == set(d[key][0]), key
+    assert VerdictOut.model_validate(d).model_dump() == d
+    short = detector.score("Admin").to_dict()
+    assert VerdictOut.model_validate(short).model_dump() == short
+    assert short["caveats"][0]["code"] == "short_ad"

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .paths import APP_SCRIPT
+from ..paths import APP_SCRIPT
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
@@ -84,7 +84,7 @@ def _later_sigints_ignored() -> Iterator[None]:
     import signal
     import threading
 
-    from .scan import SIGINTS_SEEN
+    from ..scan import SIGINTS_SEEN
 
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers belong to the main thread
@@ -159,8 +159,8 @@ def train(data: str | None, real: str | None, out_dir: str | None) -> None:
     Example:
       jobscam train --data ~/emscad/fake_job_postings.csv --real ~/realads.jsonl
     """
-    from .model.dataset import DataError
-    from .training.train import train as do_train
+    from ..model.dataset import DataError
+    from ..training.train import train as do_train
 
     try:
         m = do_train(data, out_dir, real=real)
@@ -194,8 +194,8 @@ def evaluate(
     Example:
       jobscam evaluate --folds 5
     """
-    from .model.dataset import DataError
-    from .training.evaluate import evaluate as do_evaluate
+    from ..model.dataset import DataError
+    from ..training.evaluate import evaluate as do_evaluate
 
     try:
         report = do_evaluate(data, out_dir, n_splits=folds, real=real, ablate=ablate)
@@ -239,8 +239,8 @@ def score(text: str | None, as_json: bool, model_dir: str | None, fail_on: str) 
       jobscam score "Dicari admin di Kamboja, gaji 15jt, hub WA 0812..."
       pbpaste | jobscam score --json -
     """
-    from . import AdError, Detector, ModelError
-    from .report import format_verdict
+    from .. import AdError, Detector, ModelError
+    from ..report import format_verdict
 
     ad = _read_ad(text)
     try:
@@ -306,7 +306,7 @@ def serve(
     """
     import uvicorn
 
-    from .model.persistence import ModelError, read_manifest
+    from ..model.persistence import ModelError, read_manifest
     from .server import install_log_filters, raise_open_file_limit, uvicorn_settings
 
     if model_dir is not None:
@@ -319,7 +319,7 @@ def serve(
     raise_open_file_limit()
     install_log_filters()
     uvicorn.run(
-        "detector.server:create_app",
+        "detector.front.server:create_app",
         factory=True,
         host=host,
         port=port,
@@ -441,9 +441,9 @@ def scan(
     3 internal failure, 130 interrupted; after 3 or 130 the output is partial and keeps
     OUTPUT.scan-progress.json (run again with --resume).
     """
-    from . import ModelError
-    from .scan import ScanError, ScanFailed, ScanSummary, progress_path, scan_dask
-    from .scan import scan as do_scan
+    from .. import ModelError
+    from ..scan import ScanError, ScanFailed, ScanSummary, progress_path, scan_dask
+    from ..scan import scan as do_scan
 
     with _later_sigints_ignored():
 
@@ -485,7 +485,7 @@ def scan(
             else:
                 collect = None
                 if clusters_out:
-                    from .network import ClusterCollector
+                    from ..network import ClusterCollector
 
                     collect = ClusterCollector()
                 summary = do_scan(
@@ -505,7 +505,7 @@ def scan(
                     on_chunk=collect.add if collect is not None else None,
                 )
                 if collect is not None and not summary.interrupted:
-                    from .network import annotate_output, write_clusters
+                    from ..network import annotate_output, write_clusters
 
                     labels, table = collect.result()  # clustered once, for the table and the rows
                     n = write_clusters(table, collect.hubs, clusters_out)
