@@ -28,7 +28,7 @@ def main() -> None:
 
     from detector import Detector
     from detector.model.dataset import load_labelled
-    from detector.model.ensemble import frame_texts
+    from detector.model.frames import frame_texts
 
     t0 = time.perf_counter()
     det = Detector.load()

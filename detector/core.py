@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model.ensemble import MODEL_FORMAT, SHORT_AD_WORDS, JobScamModel, Thresholds
+from .model.bands import Thresholds
+from .model.ensemble import MODEL_FORMAT, SHORT_AD_WORDS, JobScamModel
 from .model.explain import expert_terms
 from .model.features import indicator_vector
 from .model.persistence import ModelError, load_model

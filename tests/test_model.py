@@ -13,16 +13,16 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold
 
 from detector import Detector, ModelError
-from detector.model.dataset import DataError, load_labelled, load_real, natural_weights
-from detector.model.ensemble import (
+from detector.model.bands import (
     HIGH_LEGIT_SHARE,
     MEDIUM_LEGIT_SHARE,
     MEDIUM_RECALL,
-    BoundedLogistic,
-    JobScamModel,
     choose_thresholds,
-    template_groups,
 )
+from detector.model.dataset import DataError, load_labelled, load_real, natural_weights
+from detector.model.decision import BoundedLogistic
+from detector.model.ensemble import JobScamModel
+from detector.model.frames import template_groups
 from detector.model.persistence import MANIFEST_FILE, MODEL_FILE, read_manifest
 from detector.training.train import train
 
@@ -80,7 +80,8 @@ FIXED_ADS = [
 
 
 def test_a_model_saved_as_data_scores_identically_after_loading(small_model: Path) -> None:
-    from detector.model.persistence import load_model, model_from_data, model_to_data
+    from detector.model.format import model_from_data, model_to_data
+    from detector.model.persistence import load_model
 
     model, _ = load_model(small_model)
     again = model_from_data(*model_to_data(model))
@@ -191,7 +192,7 @@ def test_template_groups_keep_near_duplicates_together() -> None:
 
 def test_the_shared_data_has_no_template_straddling_folds(shared_data: Path) -> None:
     df = load_labelled(shared_data)
-    from detector.model.ensemble import frame_texts
+    from detector.model.frames import frame_texts
 
     g = template_groups(frame_texts(df))
     y = df["fraudulent"].to_numpy()

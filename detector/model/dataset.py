@@ -197,7 +197,7 @@ def load_training(
     ``language`` (EMSCAD: ``en``), ``source_group``, ``cv_group``. Groups: EMSCAD's
     near-duplicate templates, the real ads' ``cv_group``.
     """
-    from .ensemble import frame_texts, template_groups
+    from .frames import frame_texts, template_groups
 
     e = load_labelled(emscad)
     e_text = frame_texts(e)

@@ -6,15 +6,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..model.bands import HIGH_LEGIT_SHARE, MEDIUM_LEGIT_SHARE, MEDIUM_RECALL
 from ..model.dataset import CORPUS_FRAUD, CORPUS_LEGIT
-from ..model.ensemble import (
-    FLOOR_CENTER,
-    HIGH_LEGIT_SHARE,
-    MEDIUM_LEGIT_SHARE,
-    MEDIUM_RECALL,
-    SHORT_AD_WORDS,
-    TRAFFICKING_CATEGORIES,
-)
+from ..model.decision import FLOOR_CENTER, TRAFFICKING_CATEGORIES
+from ..model.ensemble import SHORT_AD_WORDS
 from ..rules.measure import STRONG_WEIGHT
 from .metrics import LANGS
 from .reports import TERM_VIEWS

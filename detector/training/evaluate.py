@@ -34,10 +34,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from ..core import Detector
 from ..model.dataset import load_training
-from ..model.ensemble import (
-    JobScamModel,
-    lexical_text_of_fields,
-)
+from ..model.ensemble import JobScamModel
+from ..model.frames import lexical_text_of_fields
 from ..model.persistence import load_model, model_dir, read_manifest, update_manifest
 from ..rules import load_registry
 from ..schema import META_FIELDS, TEXT_FIELDS, Ad

@@ -12,9 +12,7 @@ import pandas as pd
 
 from .. import paths
 from ..core import Detector
-from ..model.ensemble import (
-    JobScamModel,
-)
+from ..model.ensemble import JobScamModel
 from ..model.explain import expert_term_weights
 from ..rules import load_registry
 from ..rules.measure import findings_report
