@@ -32,6 +32,16 @@ def frame_texts(frame: pd.DataFrame) -> list[str]:
 def template_groups(texts: Sequence[str], threshold: float = TEMPLATE_SIMILARITY) -> np.ndarray:
     """Group near-duplicate ads (same template): connected components of TF-IDF cosine ≥ threshold.
 
+    This is the *training* definition of "same template", and deliberately not the networks'
+    (:mod:`detector.network`: MinHash bands over word shingles). The two answer different
+    questions. Here a missed pair leaks a template across folds and inflates every figure, so
+    the test is exact (every pair is compared), loose (a reworded template at cosine 0.8 still
+    groups) and run once over a few thousand labelled ads. A network link instead says "one
+    poster behind these ads" to a caseworker, so it must be precise (a false link merges
+    unrelated posters) and must stream millions of rows in bounded memory, which only a
+    banded sketch does. Using either one for both would either leak templates into the
+    test folds or flood networks with false links.
+
     Sparse products stay cheap here: each ad shares vocabulary with many others, but the
     product is computed in row blocks so memory stays bounded for large sets.
     """

@@ -87,7 +87,7 @@ def score_rows(det: Detector, ads: Sequence[Ad | None]) -> tuple[np.ndarray, np.
     p = np.full(len(ads), np.nan)
     risk = np.full(len(ads), None, dtype=object)
     good = [i for i, a in enumerate(ads) if a is not None]
-    for i, v in zip(good, det._score_ads([ads[i] for i in good], with_terms=False), strict=True):
+    for i, v in zip(good, det.score_many([ads[i] for i in good]), strict=True):
         p[i] = v.probability
         risk[i] = v.risk
     return p, risk
