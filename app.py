@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import streamlit as st
 
 from detector import AdError, Detector, ModelError, network
-from detector import scan as scanmod
+from detector import batch as scanmod
 from detector.highlight import highlight_html, legend_html, show_controls
 from detector.model.persistence import model_dir, read_manifest
 from detector.report import RISK_WORDS, advice_for

@@ -16,6 +16,8 @@ from . import i18n
 
 Risk = Literal["low", "medium", "high"]
 RISKS: tuple[Risk, ...] = ("low", "medium", "high")
+#: Risk levels in order, for comparing and sorting (``RISK_ORDER["high"] == 2``).
+RISK_ORDER: dict[str, int] = {r: i for i, r in enumerate(RISKS)}
 
 #: Free-text fields of an ad, in the order they are joined into one text.
 TEXT_FIELDS: tuple[str, ...] = (

@@ -198,8 +198,8 @@ def test_scan_exit_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
 def test_scan_internal_failure_is_exit_3_and_the_partial_is_resumable(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    import detector.scan as scan_mod
-    from detector.scan import progress_path
+    import detector.batch.engine as scan_mod
+    from detector.batch import progress_path
 
     src = tmp_path / "in.csv"
     _board(src, 12)

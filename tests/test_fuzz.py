@@ -32,8 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from detector import AdError, Detector
+from detector.batch import scan
 from detector.front.server import create_app
-from detector.scan import scan
 from detector.schema import clean_text
 
 _MODE = os.environ.get("JOBSCAM_FUZZ", "")

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from detector import Detector
+from detector.batch import MAX_RECORD_BYTES, ScanError, ScanSummary, progress_path, scan
 from detector.front.cli import main
-from detector.scan import MAX_RECORD_BYTES, ScanError, ScanSummary, progress_path, scan
 
 FINE = (
     "Senior accountant for our Jakarta office. Prepare monthly statements, reconcile accounts "

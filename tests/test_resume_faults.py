@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from detector import Detector
-from detector.scan import INTERRUPT_AFTER_ENV, INTERRUPT_TWICE_ENV, progress_path, scan
+from detector.batch import INTERRUPT_AFTER_ENV, INTERRUPT_TWICE_ENV, progress_path, scan
 
 TEXTS = [
     "URGENT hiring customer service in Cambodia, salary USD 1,200 per month, free visa, "
@@ -195,11 +195,11 @@ def test_ctrl_c_while_a_chunk_is_written_is_held_until_it_is_counted(
 ) -> None:
     # A Ctrl-C that lands between writing a chunk and counting it would leave rows in the
     # file that the progress file does not know of: written twice after --resume.
-    import detector.scan as scan_mod
+    import detector.batch.engine as scan_mod
 
     ref = tmp_path / f"ref.{ext}"
     scan(str(board), str(ref), detector=det, chunk_size=CHUNK)
-    real = scan_mod._Writer.write
+    real = scan_mod.Writer.write
     calls = {"n": 0}
 
     def write_then_ctrl_c(self, frame):  # type: ignore[no-untyped-def]
@@ -208,10 +208,10 @@ def test_ctrl_c_while_a_chunk_is_written_is_held_until_it_is_counted(
         if calls["n"] == 3:
             os.kill(os.getpid(), signal.SIGINT)  # as if Ctrl-C came right after the write
 
-    monkeypatch.setattr(scan_mod._Writer, "write", write_then_ctrl_c)
+    monkeypatch.setattr(scan_mod.Writer, "write", write_then_ctrl_c)
     out = tmp_path / f"out.{ext}"
     s = scan(str(board), str(out), detector=det, chunk_size=CHUNK)
     assert s.interrupted and s.rows_in == 3 * CHUNK  # the third chunk was counted
-    monkeypatch.setattr(scan_mod._Writer, "write", real)
+    monkeypatch.setattr(scan_mod.Writer, "write", real)
     scan(str(board), str(out), detector=det, chunk_size=CHUNK, resume=True)
     pd.testing.assert_frame_equal(read(out), read(ref))

@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from detector import Detector
-from detector.front.cli import main
-from detector.scan import (
+from detector.batch import (
     MAX_FIELD_CHARS,
     RESULT_COLUMNS,
     ScanError,
     map_columns,
     scan,
 )
+from detector.front.cli import main
 
 SCAM = (
     "URGENT hiring customer service in Cambodia, salary USD 1,200 per month, no experience "
@@ -208,7 +208,7 @@ def test_directory_of_partitions_and_process_pool(det: Detector, tmp_path: Path)
 def test_interrupt_leaves_valid_output_and_resume_finishes(
     det: Detector, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import detector.scan as scan_mod
+    import detector.batch.engine as scan_mod
 
     src = tmp_path / "in.csv"
     pd.DataFrame(_rows(10)).to_csv(src, index=False)
@@ -266,7 +266,7 @@ def test_cli_exit_codes_and_summary(tmp_path: Path) -> None:
 def test_dask_engine_matches_local_engine(det: Detector, tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
-    from detector.scan import scan_dask
+    from detector.batch import scan_dask
 
     parts = tmp_path / "parts"
     parts.mkdir()
@@ -295,8 +295,7 @@ def test_dask_clusters_match_local_clusters(det: Detector, tmp_path: Path) -> No
     """`jobscam scan --engine dask --clusters` writes the local engine's clusters table."""
     from distributed import Client, LocalCluster
 
-    from detector.network import ClusterCollector
-    from detector.scan import scan_dask
+    from detector.batch import scan_dask
 
     numbers = ["+62 812 3456 7890", "0812-3456-7890", "wa.me/6281234567890"]
     template = (
@@ -311,10 +310,14 @@ def test_dask_clusters_match_local_clusters(det: Detector, tmp_path: Path) -> No
     parts.mkdir()
     for k in range(3):
         pd.DataFrame(rows[k::3]).to_csv(parts / f"p{k}.csv", index=False)
-    collect = ClusterCollector()
-    scan(str(parts), str(tmp_path / "local.csv"), detector=det, on_chunk=collect.add)
-    collect.write(str(tmp_path / "local_clusters.csv"))
+    local = scan(
+        str(parts),
+        str(tmp_path / "local.csv"),
+        detector=det,
+        clusters_out=str(tmp_path / "local_clusters.csv"),
+    )
     want = pd.read_csv(tmp_path / "local_clusters.csv")
+    assert local.clusters == len(want) > 0
     with (
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -331,3 +334,21 @@ def test_dask_clusters_match_local_clusters(det: Detector, tmp_path: Path) -> No
     assert s.clusters == len(want) >= 2
     assert want["size"].sum() == 12  # every ad has a twin: same number or same text
     pd.testing.assert_frame_equal(got, want)
+    # Every output row carries its network, on both engines, and the two agree.
+    local_rows = pd.read_csv(tmp_path / "local.csv")
+    dask_rows = pd.concat(
+        [pd.read_parquet(p) for p in sorted((tmp_path / "out").glob("*.parquet"))],
+        ignore_index=True,
+    )
+    for frame in (local_rows, dask_rows):
+        assert {"cluster_id", "network_risk", "network_note"} <= set(frame.columns)
+        assert (frame["cluster_id"] >= 0).all()  # every ad here has a twin
+    key = ["source_file", "line"]
+    a = local_rows.assign(source_file=local_rows["source_file"].map(lambda p: Path(p).name))
+    b = dask_rows.assign(source_file=dask_rows["source_file"].map(lambda p: Path(p).name))
+    a = a.sort_values(key).reset_index(drop=True)
+    b = b.sort_values(key).reset_index(drop=True)
+    assert a["network_risk"].tolist() == b["network_risk"].tolist()
+    assert a["network_note"].tolist() == b["network_note"].tolist()
+    # The same grouping (ids are numbered the same way: largest network first).
+    assert a["cluster_id"].tolist() == b["cluster_id"].tolist()

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 import click
 
 from ..paths import APP_SCRIPT
+from ..schema import RISK_ORDER
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
 RISK_CHOICE = click.Choice(list(RISK_ORDER))
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,7 +84,7 @@ def _later_sigints_ignored() -> Iterator[None]:
     import signal
     import threading
 
-    from ..scan import SIGINTS_SEEN
+    from ..batch import SIGINTS_SEEN
 
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers belong to the main thread
@@ -442,8 +442,8 @@ def scan(
     OUTPUT.scan-progress.json (run again with --resume).
     """
     from .. import ModelError
-    from ..scan import ScanError, ScanFailed, ScanSummary, progress_path, scan_dask
-    from ..scan import scan as do_scan
+    from ..batch import ScanError, ScanFailed, ScanSummary, progress_path, scan_dask
+    from ..batch import scan as do_scan
 
     with _later_sigints_ignored():
 
@@ -477,17 +477,7 @@ def scan(
                     model_dir=model_dir,
                     clusters_out=clusters_out,
                 )
-                if clusters_out:
-                    click.echo(
-                        f"clusters: {summary.clusters:,} networks written to {clusters_out}",
-                        err=True,
-                    )
             else:
-                collect = None
-                if clusters_out:
-                    from ..network import ClusterCollector
-
-                    collect = ClusterCollector()
                 summary = do_scan(
                     input_path,
                     output,
@@ -502,16 +492,12 @@ def scan(
                     resume=resume,
                     progress=not quiet and sys.stderr.isatty(),
                     model_dir=model_dir,
-                    on_chunk=collect.add if collect is not None else None,
+                    clusters_out=clusters_out,
                 )
-                if collect is not None and not summary.interrupted:
-                    from ..network import annotate_output, write_clusters
-
-                    labels, table = collect.result()  # clustered once, for the table and the rows
-                    n = write_clusters(table, collect.hubs, clusters_out)
-                    click.echo(f"clusters: {n:,} networks written to {clusters_out}", err=True)
-                    if output and output != "-":
-                        annotate_output(output, collect, labels, table)
+            if summary.clusters is not None:
+                click.echo(
+                    f"clusters: {summary.clusters:,} networks written to {clusters_out}", err=True
+                )
         except (ScanError, ModelError) as exc:
             write_summary(getattr(exc, "summary", None))
             _fail(str(exc) + partial_note())
