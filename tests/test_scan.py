@@ -289,6 +289,11 @@ def test_dask_engine_matches_local_engine(det: Detector, tmp_path: Path) -> None
     assert s.rows_in == len(got) == len(want) == 11
     got = got[want.columns]
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    # The summary lists the error rows as the local engine's does (first lines; single-line
+    # records here, so the last lines agree too).
+    local_summary = scan(str(parts), str(tmp_path / "again.parquet"), detector=det)
+    assert s.rows_error == local_summary.rows_error >= 2
+    assert sorted(map(tuple, s.error_rows)) == sorted(map(tuple, local_summary.error_rows))
 
 
 def test_dask_clusters_match_local_clusters(det: Detector, tmp_path: Path) -> None:

@@ -119,8 +119,18 @@ def scan_dask(
             client.close()
     summary = ScanSummary(output=output_dir)
     summary.clusters = n_clusters
+    summary.number_column = number_column
     for part in partition_files(output_dir):
-        frame = pd.read_parquet(part, columns=["risk", "error", "categories", "contacts"])
+        frame = pd.read_parquet(
+            part, columns=["risk", "error", "categories", "contacts", "source_file", number_column]
+        )
         summary.add(frame, len(frame))
+        bad = frame[frame["error"].notna()]
+        # Each error row with its file and first line (or row); the Dask engine does not
+        # carry a multi-line CSV record's last line into the output, so both ends are the first.
+        summary.error_rows.extend(
+            [src, int(n), int(n)]
+            for src, n in zip(bad["source_file"].tolist(), bad[number_column].tolist(), strict=True)
+        )
     summary.seconds = time.perf_counter() - t0
     return summary
