@@ -222,7 +222,7 @@ class Detector:
         for i, (ad, an) in enumerate(zip(ads, analyses, strict=True)):
             lang = an.language
             readable = lang in RULE_LANGUAGES or lang == "und"
-            caveats = [] if readable else [Caveat("unreadable", {"lang": lang})]
+            caveats = [] if readable else [Caveat("unreadable", {"language": lang})]
             short = is_short(ad.text)
             if short:
                 caveats.append(Caveat("short_ad", {"n": SHORT_AD_WORDS}))

@@ -97,6 +97,9 @@ def test_unreadable_language_is_never_low(detector: Detector) -> None:
     assert v.language not in ("en", "id")
     assert v.risk != "low"
     assert v.caveats
+    # Its caveat names the language in both catalogues, and the verdict serialises.
+    (caveat,) = [c for c in v.to_dict()["caveats"] if c["code"] == "unreadable"]
+    assert v.language in caveat["en"] and v.language in caveat["id"]
     # No word model read it, so none is shown as having moved the score.
     assert v.terms == [] and v.model_probability is None
 

@@ -58,7 +58,7 @@ def placeholders(template: str) -> set[str]:
     return {f for _, f, _, _ in string.Formatter().parse(template) if f}
 
 
-def text(lang: str, key: str, **fields: object) -> str:
+def text(lang: str, key: str, /, **fields: object) -> str:
     """The text for ``key`` in ``lang`` (English when the language lacks it), filled in.
 
     Unknown languages read English. An unknown key is a programming error: ``KeyError``.
