@@ -189,12 +189,25 @@ class TwoLinearScores(BaseEstimator, ClassifierMixin):
         # Plain sparse products (what LinearSVC.decision_function computes) without
         # scikit-learn's per-call input validation, which costs more than the product itself
         # for one ad; X always comes from our own fitted vectorizers.
+        # The NB-SVM reads term presence: its score is the sum of the present terms' weights.
         X = sparse.csr_matrix(X)
-        B = X.copy()
-        B.data = np.ones_like(B.data)
         svm = X @ self.svm_coef_ + self.svm_intercept_
-        nb = B @ (self.ratio_ * self.nb_coef_) + self.nb_intercept_
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        on_presence = self._presence_weights()[X.indices]
+        nb = np.bincount(rows, weights=on_presence, minlength=X.shape[0]) + self.nb_intercept_
         return np.column_stack([svm, nb])
+
+    def _presence_weights(self) -> np.ndarray:
+        # ratio_ * nb_coef_, computed once per fitted model (a vocabulary-long product).
+        cached = self.__dict__.get("_presence")
+        if cached is None:
+            cached = self._presence = self.ratio_ * self.nb_coef_
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_presence", None)  # derived, rebuilt on first use
+        return state
 
     def term_weights(self, scales: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Per-term weight on TF-IDF values and on term presence, each scaled into log-odds."""
@@ -207,8 +220,10 @@ class TwoLinearScores(BaseEstimator, ClassifierMixin):
         ``scales[0] * svm_score + scales[1] * nb_score``."""
         row = sparse.csr_matrix(row)
         idx = row.indices
-        on_value, on_presence = self.term_weights(scales)
-        return idx, row.data * on_value[idx] + on_presence[idx]
+        # term_weights(scales) at the row's terms only (the same products, element by element).
+        on_value = self.svm_coef_[idx] * scales[0]
+        on_presence = self.ratio_[idx] * self.nb_coef_[idx] * scales[1]
+        return idx, row.data * on_value + on_presence
 
 
 def language_balanced_weights(
