@@ -208,15 +208,15 @@ class Registry:
     # -- matching ------------------------------------------------------------------------------
 
     def _candidates(self, data: bytes) -> list[_Compiled]:
-        hit = self._kw_set.Match(data) or ()
-        seen: set[str] = set()
-        out = list(self._always)
+        hit = self._kw_set.Match(data)
+        if not hit:
+            return list(self._always)
+        out = {c.rule.id: c for c in self._always}
+        kw_rules = self._kw_rules
         for idx in hit:
-            for comp in self._kw_rules[idx]:
-                if comp.rule.id not in seen:
-                    seen.add(comp.rule.id)
-                    out.append(comp)
-        return out
+            for comp in kw_rules[idx]:
+                out.setdefault(comp.rule.id, comp)
+        return list(out.values())
 
     def _pattern_spans(self, comp: _Compiled, t: _Text) -> list[tuple[int, int]]:
         """Spans (byte offsets of the normalised text) where the rule's patterns match."""
@@ -284,6 +284,8 @@ class Registry:
         # Composites that need no other category go first, so that e.g. "unrealistic pay for
         # a scam-compound role" can build on "scam-compound role", itself a composite.
         for comp in self._composite_order:
+            if comp.anchor is None and comp.rule.id not in candidates:
+                continue  # a pattern composite whose keywords are absent cannot match
             if not all(_holds(c, facts) for c in comp.requires):
                 continue
             before = len(out)
@@ -294,7 +296,7 @@ class Registry:
                     for it in items
                     if it.end > it.start
                 )
-            elif comp.regex is not None and comp.rule.id in candidates:
+            elif comp.regex is not None:
                 for bs, be in self._pattern_spans(comp, t):
                     os_, oe, _ = t.span(bs, be)
                     out.append((os_, oe, comp.rule, None))
@@ -404,9 +406,9 @@ def _anchor_items_uncached(cond: Condition, facts: _Facts) -> list[Any]:
 
 def _holds(cond: Condition, facts: _Facts) -> bool:
     if cond.kind == "category":
-        return bool(facts.categories & set(cond.values))
+        return not facts.categories.isdisjoint(cond.values)
     if cond.kind == "rule":
-        return bool(facts.rule_ids & set(cond.values))
+        return not facts.rule_ids.isdisjoint(cond.values)
     if cond.kind == "no_contact":
         return not _anchor_items(Condition("contact", cond.values), facts)
     if cond.kind == "absent":
