@@ -91,24 +91,20 @@ def test_few_ngrams_are_the_chunk_ngrams(rng: tuple[int, int]) -> None:
     np.testing.assert_array_equal(rows, want_rows)
 
 
-def test_counts_of_few_ads_are_the_chunk_counts(detector) -> None:
-    """The sorted-keys count matrix (a few ads) equals scipy's COO -> CSR one (a chunk)."""
+def test_counts_from_sorted_keys_are_scipys_counts(detector) -> None:
+    """The sorted-keys count matrix equals scipy's COO -> CSR -> sum_duplicates one."""
     v = detector.model.real_.features_.vectorizers_[0]
     rnd = np.random.default_rng(0)
-    n_docs = 7
-    doc = np.sort(rnd.integers(0, n_docs, 3000))
-    ids = rnd.integers(-1, len(v.vocabulary_), 3000)
-    ids[rnd.random(3000) < 0.3] = -1
-    few = v.transform_ids(doc, ids, n_docs)
-    old = vectorize.SMALL_BATCH_NGRAMS
-    vectorize.SMALL_BATCH_NGRAMS = -1
-    try:
-        many = v.transform_ids(doc, ids, n_docs)
-    finally:
-        vectorize.SMALL_BATCH_NGRAMS = old
-    np.testing.assert_array_equal(few.indptr, many.indptr)
-    np.testing.assert_array_equal(few.indices, many.indices)
-    np.testing.assert_allclose(few.data, many.data, rtol=1e-6, atol=0)
+    for n_docs, n in ((1, 900), (7, 3000), (300, 60_000)):
+        doc = np.sort(rnd.integers(0, n_docs, n))
+        ids = rnd.integers(-1, len(v.vocabulary_), n)
+        ids[rnd.random(n) < 0.3] = -1
+        ids[: n // 3] = ids[n // 3 : 2 * (n // 3)]  # repeated terms
+        data, indices, indptr = v._count_parts(doc, ids, n_docs)
+        want = v._count_matrix(doc, ids, n_docs)
+        np.testing.assert_array_equal(indptr, want.indptr)
+        np.testing.assert_array_equal(indices, want.indices)
+        np.testing.assert_array_equal(data, want.data)
 
 
 def test_one_ad_scores_as_it_does_in_a_batch(detector) -> None:
