@@ -22,6 +22,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--single", type=int, default=300, help="ads timed one by one")
     ap.add_argument("--batch", type=int, default=4000, help="ads in the batch test")
+    ap.add_argument(
+        "--stages", action="store_true", help="also print where a batch's time goes, per stage"
+    )
     args = ap.parse_args()
 
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -76,6 +79,52 @@ def main() -> None:
     print(f"bare word TF-IDF transform {len(batch) / tfidf_s:,.0f} ads/s (the floor)")
     print(f"bare TF-IDF, one ad        {tfidf_one:.2f} ms per ad (the floor for one ad)")
     print(f"ratio batch/TF-IDF time    {batch_s / tfidf_s:.1f}")
+    if args.stages:
+        print_stages(det, batch)
+
+
+def print_stages(det, texts: list[str]) -> None:
+    """CPU time per ad of each stage of ``score_many`` (paste mode), each run on its own."""
+    from detector.extract import (
+        detect_language,
+        extract_amounts,
+        extract_contacts,
+        extract_destinations,
+    )
+    from detector.model.features import indicator_vector
+    from detector.normalize import normalize
+    from detector.schema import Ad
+
+    reg, m = det.registry, det.model
+    n = len(texts)
+    out: list[tuple[str, float]] = []
+
+    def timed(name, f):
+        c = time.process_time()
+        result = f()
+        out.append((name, (time.process_time() - c) * 1000 / n))
+        return result
+
+    total = timed("score_many (all)", lambda: det.score_many(texts))
+    timed("  Ad.from_input", lambda: [Ad.from_input(t) for t in texts])
+    norms = timed("  normalise", lambda: [normalize(t) for t in texts])
+    timed("  language id", lambda: [detect_language(x) for x in norms])
+    timed("  extract contacts", lambda: [extract_contacts(x) for x in norms])
+    timed("  extract amounts", lambda: [extract_amounts(x) for x in norms])
+    timed("  extract destinations", lambda: [extract_destinations(x) for x in norms])
+    analyses = timed("  red-flag layer (all)", lambda: [reg.analyze(t) for t in texts])
+    ind = timed(
+        "  indicator features",
+        lambda: np.vstack([indicator_vector(a, reg.categories) for a in analyses]),
+    )
+    X = timed("  vectorize (3 blocks)", lambda: m.lexical_matrices("paste", texts))
+    langs = [a.language for a in analyses]
+    x = timed("  experts", lambda: m.inputs("paste", *X, ind, langs))
+    timed("  decision", lambda: m.decide("paste", x))
+    assert len(total) == n
+    print("stage (CPU ms per ad; the red-flag layer includes normalise, language id, extract)")
+    for name, ms in out:
+        print(f"  {name:28s} {ms:6.3f}")
 
 
 if __name__ == "__main__":

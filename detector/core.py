@@ -53,7 +53,8 @@ def risk_band(
 
 
 def is_short(text: str) -> bool:
-    return len(text.split()) < SHORT_AD_WORDS
+    # maxsplit: a 3,000-character ad is not split into all of its words to count to 15.
+    return len(text.split(maxsplit=SHORT_AD_WORDS)) < SHORT_AD_WORDS
 
 
 def _row_ad(record: Mapping[str, Any], col: str | None) -> Ad:

@@ -138,12 +138,12 @@ def test_findings_of_one_rule_never_overlap() -> None:
 
 
 def test_overlapping_spans_of_one_rule_are_merged() -> None:
-    from detector.rules import _merge
+    from detector.rules import merge_findings
 
     rule, other = REGISTRY.rules[0], REGISTRY.rules[1]
     text = "0123456789"
     raw = [(5, 8, rule, None), (0, 3, rule, None), (2, 6, rule, None), (1, 2, other, None)]
-    merged = _merge(raw, text)
+    merged = merge_findings(raw, text)
     assert [(f.rule_id, f.start, f.end, f.text) for f in merged] == [
         (rule.id, 0, 8, "01234567"),
         (other.id, 1, 2, "1"),

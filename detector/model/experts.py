@@ -12,6 +12,7 @@ Learned state is plain arrays (see :mod:`detector.model.persistence`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -69,6 +70,7 @@ class TwoLinearScores(BaseEstimator, ClassifierMixin):
         pos = self.nb_alpha + np.asarray(B[y == 1].sum(axis=0)).ravel()
         neg = self.nb_alpha + np.asarray(B[y == 0].sum(axis=0)).ravel()
         self.ratio_ = np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float32)
+        self.__dict__.pop("_presence", None)  # a refit invalidates the cached product
         svm = LinearSVC(C=self.C).fit(X, y)
         nb = LinearSVC(C=self.nb_C).fit(B.multiply(self.ratio_).tocsr(), y)
         # Plain arrays: scoring needs no scikit-learn object, and the model file stays data.
@@ -83,12 +85,25 @@ class TwoLinearScores(BaseEstimator, ClassifierMixin):
         # Plain sparse products (what LinearSVC.decision_function computes) without
         # scikit-learn's per-call input validation, which costs more than the product itself
         # for one ad; X always comes from our own fitted vectorizers.
+        # The NB-SVM reads term presence: its score is the sum of the present terms' weights.
         X = sparse.csr_matrix(X)
-        B = X.copy()
-        B.data = np.ones_like(B.data)
         svm = X @ self.svm_coef_ + self.svm_intercept_
-        nb = B @ (self.ratio_ * self.nb_coef_) + self.nb_intercept_
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        on_presence = self._presence_weights()[X.indices]
+        nb = np.bincount(rows, weights=on_presence, minlength=X.shape[0]) + self.nb_intercept_
         return np.column_stack([svm, nb])
+
+    def _presence_weights(self) -> np.ndarray:
+        # ratio_ * nb_coef_, computed once per fitted model (a vocabulary-long product).
+        cached = self.__dict__.get("_presence")
+        if cached is None:
+            cached = self._presence = self.ratio_ * self.nb_coef_
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_presence", None)  # derived, rebuilt on first use
+        return state
 
     def term_weights(self, scales: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Per-term weight on TF-IDF values and on term presence, each scaled into log-odds."""
@@ -101,8 +116,10 @@ class TwoLinearScores(BaseEstimator, ClassifierMixin):
         ``scales[0] * svm_score + scales[1] * nb_score``."""
         row = sparse.csr_matrix(row)
         idx = row.indices
-        on_value, on_presence = self.term_weights(scales)
-        return idx, row.data * on_value[idx] + on_presence[idx]
+        # term_weights(scales) at the row's terms only (the same products, element by element).
+        on_value = self.svm_coef_[idx] * scales[0]
+        on_presence = self.ratio_[idx] * self.nb_coef_[idx] * scales[1]
+        return idx, row.data * on_value + on_presence
 
 
 def language_balanced_weights(

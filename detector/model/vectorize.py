@@ -15,6 +15,8 @@ module, so the model always sees text prepared the same way.
 
 from __future__ import annotations
 
+import itertools
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from ..normalize import iter_spans
+from ..normalize import iter_spans, search
 
 # lexical_text's steps as (RE2 pattern, replacement). The order matters: contacts become
 # placeholder tokens before digits are folded; "Rp 15.000.000" is money, not a phone, so
@@ -54,6 +56,8 @@ _LEXICAL_STEPS: tuple[tuple[str, str], ...] = (
     # posted, not how it recruits; digits inside a token ("00jt", "00k") stay.
     (r"\b0+\b", " "),
 )
+#: A batch's n-grams: an Arrow array, or for a few ads a Python list (see ``few_ngrams``).
+Grams = pa.Array | list[str]
 #: Separators between tokens: anything but a letter, a digit or an underscore.
 _NON_WORD = r"[^\p{L}\p{N}_]+"
 _SPACE = pa.scalar(" ", pa.large_string())
@@ -88,9 +92,97 @@ def _nfkc(a: pa.Array) -> pa.Array:
     return pc.replace_with_mask(a, other, pa.array(fixed, type=a.type))
 
 
+@lru_cache(maxsize=1)
+def _compiled_steps() -> tuple[tuple[re2._Regexp, tuple[bytes | int, ...]], ...]:
+    """``_LEXICAL_STEPS`` precompiled, each replacement split into literal bytes and group
+    numbers (``\\1``)."""
+    out = []
+    for pattern, replacement in _LEXICAL_STEPS:
+        parts: list[bytes | int] = []
+        for k, piece in enumerate(_split_rewrite(replacement)):
+            if k % 2:
+                parts.append(int(piece))
+            elif piece:
+                parts.append(piece.encode("utf-8"))
+        out.append((re2.compile(pattern), tuple(parts)))
+    return tuple(out)
+
+
+def _split_rewrite(replacement: str) -> list[str]:
+    """``" \\1token "`` -> ``[" ", "1", "token "]``: literals at even, group numbers at odd
+    positions (the ``\\N`` rewrite syntax Arrow's ``replace_substring_regex`` takes)."""
+    out = [""]
+    i = 0
+    while i < len(replacement):
+        ch = replacement[i]
+        if ch == "\\" and i + 1 < len(replacement) and replacement[i + 1].isdigit():
+            out += [replacement[i + 1], ""]
+            i += 2
+            continue
+        if ch == "\\" and i + 1 < len(replacement) and replacement[i + 1] == "\\":
+            ch, i = "\\", i + 1
+        out[-1] += ch
+        i += 1
+    return out
+
+
+def _replace_all(regex: re2._Regexp, parts: tuple[bytes | int, ...], data: bytes) -> bytes:
+    """RE2 global replace (what Arrow's ``replace_substring_regex`` does) with a precompiled
+    regex; the step patterns never match the empty string."""
+    spans = iter_spans(regex, data)
+    if not spans:
+        return data
+    out: list[bytes] = []
+    pos = 0
+    for sp in spans:
+        s, e = sp[0]
+        out.append(data[pos:s])
+        for part in parts:
+            if isinstance(part, int):
+                gs, ge = sp[part]
+                if gs >= 0:
+                    out.append(data[gs:ge])
+            else:
+                out.append(part)
+        pos = e
+    out.append(data[pos:])
+    return b"".join(out)
+
+
+def _lower(text: str) -> str:
+    # Arrow's utf8_lower is a per-character mapping; str.lower() differs on a few non-ASCII
+    # characters ("İ" -> "i̇"), never on ASCII.
+    return text.lower() if text.isascii() else pc.utf8_lower(pa.array([text]))[0].as_py()
+
+
+def _lexical_few(texts: list[str | None]) -> list[str | None]:
+    """:func:`lexical_array` for a few ads, with precompiled RE2 regexes: Arrow compiles each
+    pattern on every call (the Unicode classes take milliseconds), more than a pasted ad
+    costs to score. Same steps, same output."""
+    steps = _compiled_steps()
+    out: list[str | None] = []
+    for text in texts:
+        if text is None:
+            out.append(None)
+            continue
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+        data = text.encode("utf-8")
+        for regex, parts in steps[:-2]:
+            data = _replace_all(regex, parts, data)
+        data = _lower(data.decode("utf-8")).encode("utf-8")
+        for regex, parts in steps[-2:]:
+            data = _replace_all(regex, parts, data)
+        out.append(data.decode("utf-8"))
+    return out
+
+
 def lexical_array(texts: Sequence[str] | pd.Series | pa.Array) -> pa.Array:
     """Prepare a batch of texts for the word TF-IDF (see :func:`lexical_text`)."""
-    a = _nfkc(_strings(texts))
+    a = _strings(texts)
+    if len(a) == 0 or pc.sum(pc.binary_length(a)).as_py() <= SMALL_BATCH_BYTES:
+        return pa.array(_lexical_few(a.to_pylist()), type=pa.large_string())
+    a = _nfkc(a)
     for pattern, replacement in _LEXICAL_STEPS[:-2]:
         a = pc.replace_substring_regex(a, pattern, replacement)
     a = pc.utf8_lower(a)
@@ -122,20 +214,85 @@ def _token_regex() -> re2._Regexp:
     return re2.compile(r"[\p{L}\p{N}_]{2,}")  # a maximal run of 2+ word characters
 
 
+@lru_cache(maxsize=1)
+def _word_char() -> re2._Regexp:
+    return re2.compile(r"[\p{L}\p{N}_]")
+
+
+#: Python's ``\w`` (letters, digits, numerics, underscore) and RE2's ``[\p{L}\p{N}_]`` agree on
+#: ASCII and on nearly every other character; each non-ASCII character met is checked once.
+_PY_TOKEN = re.compile(r"\w{2,}")
+_PY_WORD = re.compile(r"\w")
+_SAME_WORD_CHAR: dict[str, bool] = {}
+
+
+def _python_agrees(text: str) -> bool:
+    r"""Whether Python's ``\w`` classifies every character of ``text`` as RE2's token class
+    does (then Python's ``re`` finds exactly the RE2 tokens, much faster from Python)."""
+    if text.isascii():
+        return True
+    known = _SAME_WORD_CHAR
+    for ch in set(text):
+        ok = known.get(ch)
+        if ok is None:
+            in_re2 = search(_word_char(), ch.encode("utf-8")) is not None
+            ok = known[ch] = in_re2 == (_PY_WORD.fullmatch(ch) is not None)
+        if not ok:
+            return False
+    return True
+
+
 def _few_tokens(prepared: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """:func:`tokens` for a few ads, with a precompiled RE2: Arrow compiles its pattern on
-    every call, and the Unicode classes take 2-3 ms to compile, more than a pasted ad costs
-    to score."""
+    """:func:`tokens` for a few ads, without Arrow's regex kernels: Arrow compiles its pattern
+    on every call, and the Unicode classes take 2-3 ms to compile, more than a pasted ad costs
+    to score. Python's ``re`` finds the tokens where it provably agrees with RE2 (see
+    :func:`_python_agrees`), the precompiled RE2 elsewhere."""
+    out, counts = _few_token_lists(prepared.to_pylist())
+    doc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    return pa.array(out, type=pa.large_string()), doc
+
+
+def _few_token_lists(prepared: Sequence[str | None]) -> tuple[list[str], list[int]]:
+    """The tokens of a few prepared texts, flattened, and how many each text has."""
     regex = _token_regex()
     out: list[str] = []
     counts: list[int] = []
-    for text in prepared.to_pylist():
-        data = text.encode("utf-8") if text else b""
-        found = [data[s:e].decode("utf-8") for ((s, e),) in iter_spans(regex, data)]
+    for text in prepared:
+        if not text:
+            counts.append(0)
+            continue
+        if _python_agrees(text):
+            found = _PY_TOKEN.findall(text)
+        else:
+            data = text.encode("utf-8")
+            found = [data[s:e].decode("utf-8") for ((s, e),) in iter_spans(regex, data)]
         out.extend(found)
         counts.append(len(found))
+    return out, counts
+
+
+def few_ngrams(
+    texts: Sequence[str | None], ngram_range: tuple[int, int] = (1, 2)
+) -> tuple[list[str], np.ndarray]:
+    """:func:`raw_ngrams` of :func:`tokens` of :func:`lexical_array` for a few raw texts, in
+    plain Python (no Arrow call: each costs more than the work for one ad). Same n-grams in
+    the same order: every unigram, then every bigram."""
+    lo, hi = ngram_range
+    if not 1 <= lo <= hi <= 2:
+        raise ValueError(f"ngram_range must be within (1, 2), got {ngram_range}")
+    tok, counts = _few_token_lists(_lexical_few(list(texts)))
     doc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    return pa.array(out, type=pa.large_string()), doc
+    grams: list[str] = list(tok) if lo == 1 else []
+    docs = [doc] if lo == 1 else []
+    if hi == 2:
+        start = 0
+        for d, k in enumerate(counts):
+            own = tok[start : start + k]
+            grams.extend([f"{a} {b}" for a, b in zip(own[:-1], own[1:], strict=True)])
+            docs.append(np.full(max(k - 1, 0), d, dtype=np.int64))
+            start += k
+    rows = np.concatenate(docs) if docs else np.zeros(0, np.int64)
+    return grams, rows
 
 
 def tokens(prepared: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -275,19 +432,34 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         m.sum_duplicates()
         return m
 
-    def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    def _count_parts(
+        self, doc: np.ndarray, ids: np.ndarray, n_docs: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The CSR arrays (counts, columns, row pointers) of the term counts, from one sort of
+        (document, term) keys: 40% less time than scipy's COO -> CSR -> sum_duplicates on a
+        chunk, and much less on one ad. Same counts, rows and column order."""
+        keep = ids >= 0
+        width = len(self.vocabulary_)
+        keys, counts = np.unique(doc[keep] * width + ids[keep], return_counts=True)
+        rows = keys // width
+        indptr = np.searchsorted(rows, np.arange(n_docs + 1), side="left")
+        return counts.astype(np.float64), (keys % width).astype(np.int32), indptr
+
+    def _weigh(
+        self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_docs: int
+    ) -> sparse.csr_matrix:
         """What ``TfidfTransformer.transform(counts)`` computes (sublinear tf, idf, L2 rows),
         as plain arithmetic: no input validation, which costs more than the arithmetic for
         one ad, and no dependence on scikit-learn's version."""
-        data = counts.data.astype(np.float64)
+        data = data.astype(np.float64)
         if self.sublinear_tf:
             data = np.log(data) + 1.0
-        data *= self.idf_[counts.indices]
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
+        data *= self.idf_[indices]
+        rows = np.repeat(np.arange(n_docs), np.diff(indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_docs))
         data /= np.where(norms > 0, norms, 1.0)[rows]
         return sparse.csr_matrix(
-            (data.astype(self.dtype), counts.indices, counts.indptr), shape=counts.shape
+            (data.astype(self.dtype), indices, indptr), shape=(n_docs, len(self.vocabulary_))
         )
 
     def transform_ids(self, doc: np.ndarray, ids: np.ndarray, n_docs: int) -> sparse.csr_matrix:
@@ -295,7 +467,7 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         check_is_fitted(self, "vocabulary_")
         if n_docs == 0:
             return sparse.csr_matrix((0, len(self.vocabulary_)), dtype=self.dtype)
-        return self._weigh(self._count_matrix(doc, ids, n_docs))
+        return self._weigh(*self._count_parts(doc, ids, n_docs), n_docs)
 
     def __getstate__(self) -> dict[str, Any]:
         # The Arrow copy of the vocabulary is rebuilt on first use: the pickle then holds only
@@ -392,13 +564,17 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
     def _block_names(self) -> list[str]:
         return ["text", *self.fields]
 
-    def _grams(self, X: Any) -> tuple[pa.Array, np.ndarray, list[np.ndarray | None], int]:
+    def _grams(self, X: Any) -> tuple[Grams, np.ndarray, list[np.ndarray | None], int]:
         """Every n-gram of the batch, the row it comes from, and for each block (the whole
         ad, then each field) the positions of its n-grams (None: all of them)."""
         n = _n_rows(X)
         rng = tuple(self.ngram_range)
         if not self.parts:
-            tok, doc = tokens(lexical_array(_strings(_column(X, "text", n))))
+            a = _strings(_column(X, "text", n))
+            if n and pc.sum(pc.binary_length(a)).as_py() <= SMALL_BATCH_BYTES:
+                few, rows = few_ngrams(a.to_pylist(), rng)  # a pasted ad: a Python list
+                return few, rows, [None], n
+            tok, doc = tokens(lexical_array(a))
             grams, rows = raw_ngrams(tok, doc, rng)
             return grams, rows, [None], n
         missing = [f for f in self.fields if f not in self.parts]
@@ -447,6 +623,8 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
 
     def fit(self, X: Any, y: Any = None) -> LexicalFeatures:
         grams, rows, sels, n = self._grams(X)
+        if isinstance(grams, list):
+            grams = pa.array(grams, type=pa.large_string())
         enc = _encoded(grams, rows, n)
         self.vectorizers_ = [
             self._vectorizer().fit_ngrams(
@@ -461,13 +639,13 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
         check_is_fitted(self, "vectorizers_")
         return self.transform_grams(self._grams(X))
 
-    def grams(self, X: Any) -> tuple[pa.Array, np.ndarray, list[np.ndarray | None], int]:
+    def grams(self, X: Any) -> tuple[Grams, np.ndarray, list[np.ndarray | None], int]:
         """The n-grams of a batch, ready for :meth:`transform_grams`: blocks of the same
         ``parts`` and ``ngram_range`` can share them (one tokenization for several models)."""
         return self._grams(X)
 
     def transform_grams(
-        self, prepared: tuple[pa.Array, np.ndarray, list[np.ndarray | None], int]
+        self, prepared: tuple[Grams, np.ndarray, list[np.ndarray | None], int]
     ) -> sparse.csr_matrix:
         """:meth:`transform` from the output of :meth:`grams`."""
         check_is_fitted(self, "vectorizers_")
@@ -476,22 +654,25 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
         if len(grams) <= SMALL_BATCH_NGRAMS:
             # A few ads (one pasted ad: ~1,000 n-grams): Python dict lookups cost less than
             # building Arrow's hash table of the vocabulary (~200,000 terms) for them.
-            terms = grams.to_pylist()
+            terms = grams if isinstance(grams, list) else grams.to_pylist()
             for v, sel in zip(self.vectorizers_, sels, strict=True):
                 sub = terms if sel is None else [terms[i] for i in sel.tolist()]
-                get = v.vocabulary_.get
-                ids = np.fromiter((get(t, -1) for t in sub), dtype=np.int64, count=len(sub))
+                # get(term, -1) mapped in C, not in a Python generator.
+                found = map(v.vocabulary_.get, sub, itertools.repeat(-1))
+                ids = np.fromiter(found, dtype=np.int64, count=len(sub))
                 mats.append(v.transform_ids(rows if sel is None else rows[sel], ids, n))
-            return sparse.hstack(mats, format="csr")
+            return mats[0] if len(mats) == 1 else sparse.hstack(mats, format="csr")
         # A chunk: one hash lookup per n-gram in the union of the blocks' vocabularies, then
         # each block maps union ids to its own columns with a numpy take.
+        if isinstance(grams, list):
+            grams = pa.array(grams, type=pa.large_string())
         union, maps = self._union_vocabulary()
         gid = pc.fill_null(pc.index_in(grams, value_set=union), -1).to_numpy()
         for v, sel, to_block in zip(self.vectorizers_, sels, maps, strict=True):
             g = gid if sel is None else gid[sel]
             r = rows if sel is None else rows[sel]
             mats.append(v.transform_ids(r, to_block[g], n))
-        return sparse.hstack(mats, format="csr")
+        return mats[0] if len(mats) == 1 else sparse.hstack(mats, format="csr")
 
     def _union_vocabulary(self) -> tuple[pa.Array, list[np.ndarray]]:
         cached = self.__dict__.get("_union")
