@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .rules.organisations import load_organisations
+from .rules.organisations_file import load_organisations
 from .schema import Verdict
 
 ADVICE = {

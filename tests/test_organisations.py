@@ -8,13 +8,8 @@ from pathlib import Path
 import pytest
 
 from detector.rules import analyze
-from detector.rules.organisations import (
-    DEFAULT_ORG_PATH,
-    KINDS,
-    OrganisationError,
-    load_organisations,
-    organisations_from_toml,
-)
+from detector.rules.organisations import DEFAULT_ORG_PATH, KINDS, OrganisationError
+from detector.rules.organisations_file import load_organisations, organisations_from_toml
 
 ORGS = load_organisations()
 HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")

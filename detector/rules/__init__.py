@@ -1,13 +1,14 @@
 """The red-flag layer: rules as data (``red_flags.toml``, ``organisations.toml``), their
 loader and validation, and the matcher that turns an ad into findings.
 
-Rooms:
+Owns
 
 * :mod:`~detector.rules.rule`: what a rule is (:class:`Rule`, :data:`CATEGORIES`,
   :class:`RuleError`) and how one TOML table is validated;
 * :mod:`~detector.rules.matcher`: the compiled :class:`Registry` and :class:`Analysis`;
 * :mod:`~detector.rules.loader`: reading a registry file (:func:`load_registry`);
 * :mod:`~detector.rules.organisations`: the impersonated organisations and their check;
+* :mod:`~detector.rules.organisations_file`: reading and validating ``organisations.toml``;
 * :mod:`~detector.rules.tables`: the TOML table reader both registries share;
 * :mod:`~detector.rules.measure`: how often each rule fires on a labelled corpus.
 
@@ -31,7 +32,7 @@ from detector.rules.matcher import (
     combined_fingerprint,
     merge_findings,
 )
-from detector.rules.organisations import load_organisations
+from detector.rules.organisations_file import load_organisations
 from detector.rules.rule import CATEGORIES, Rule, RuleError, keyword_regex
 
 __all__ = [

@@ -15,6 +15,9 @@ Matching is linear-time and fast:
 
 One finding is kept per span and category (the strongest rule's). What a rule is and how it is
 validated: :mod:`detector.rules.rule`; reading the file: :mod:`detector.rules.loader`.
+
+Long because :class:`Registry` compiles its sets and patterns and matches with them: the two
+halves share the compiled state, and splitting them would pass it across modules.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from detector.extract import (
     extract_destinations,
 )
 from detector.normalize import iter_spans, normalize, search
-from detector.rules.organisations import OrganisationRegistry, load_organisations
+from detector.rules.organisations import OrganisationRegistry
+from detector.rules.organisations_file import load_organisations
 from detector.rules.rule import (
     CATEGORIES,
     RE2_OPTIONS,
