@@ -6,14 +6,14 @@ import time
 
 import pytest
 
-from detector.extract import (
+from detector.text.extract import (
     MAX_ITEMS,
     detect_language,
     extract_amounts,
     extract_contacts,
     extract_destinations,
 )
-from detector.normalize import normalize
+from detector.text.normalize import normalize
 
 PHONES = [
     # (text, kind, E.164 value)

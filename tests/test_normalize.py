@@ -8,7 +8,7 @@ import time
 import pytest
 from evasion import TRICKS, evade
 
-from detector.normalize import normalize
+from detector.text.normalize import normalize
 
 FOLDS = [
     # (original, normalised)

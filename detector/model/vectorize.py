@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from ..normalize import iter_spans
+from ..text.patterns import Pattern, match_spans
 
 # lexical_text's steps as (RE2 pattern, replacement). The order matters: contacts become
 # placeholder tokens before digits are folded; "Rp 15.000.000" is money, not a phone, so
@@ -118,7 +118,7 @@ class Ngrams:
 
 
 @lru_cache(maxsize=1)
-def _token_regex() -> re2._Regexp:
+def _token_regex() -> Pattern:
     return re2.compile(r"[\p{L}\p{N}_]{2,}")  # a maximal run of 2+ word characters
 
 
@@ -131,7 +131,7 @@ def _few_tokens(prepared: pa.Array) -> tuple[pa.Array, np.ndarray]:
     counts: list[int] = []
     for text in prepared.to_pylist():
         data = text.encode("utf-8") if text else b""
-        found = [data[s:e].decode("utf-8") for ((s, e),) in iter_spans(regex, data)]
+        found = [data[s:e].decode("utf-8") for s, e in match_spans(regex, data)]
         out.extend(found)
         counts.append(len(found))
     doc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)

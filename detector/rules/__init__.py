@@ -5,7 +5,7 @@ turns them into :class:`~detector.schema.Finding` values whose spans index the O
 
 Matching is linear-time and fast:
 
-* the ad is normalised once (:func:`detector.normalize.normalize`) and encoded to UTF-8 once;
+* the ad is normalised once (:func:`detector.text.normalize.normalize`) and encoded to UTF-8 once;
 * one RE2 ``Set`` of every rule's literal ``keywords`` finds, in a single pass, which rules can
   possibly match; only those rules' patterns (one combined RE2 regex per rule) are run;
 * each rule stops after :data:`MAX_MATCHES_PER_RULE` matches, so a megabyte of repeated
@@ -32,17 +32,18 @@ from typing import Any
 
 import re2
 
-from detector.extract import (
-    _Text,
+from detector.rules.organisations import OrganisationRegistry, load_organisations
+from detector.rules.tables import toml_tables
+from detector.schema import Amount, Contact, Destination, Finding
+from detector.text.extract import TextBytes as _Text
+from detector.text.extract import (
     detect_language,
     extract_amounts,
     extract_contacts,
     extract_destinations,
 )
-from detector.normalize import iter_spans, normalize, search
-from detector.rules.organisations import OrganisationRegistry, load_organisations
-from detector.rules.tables import toml_tables
-from detector.schema import Amount, Contact, Destination, Finding
+from detector.text.normalize import normalize
+from detector.text.patterns import match_spans, search
 
 __all__ = [
     "CATEGORIES",
@@ -305,8 +306,7 @@ class Registry:
         spans: list[tuple[int, int]] = []
         data = t.data
         assert comp.regex is not None
-        for sp in iter_spans(comp.regex, data, 4 * MAX_MATCHES_PER_RULE):
-            bs, be = sp[0]
+        for bs, be in match_spans(comp.regex, data, 4 * MAX_MATCHES_PER_RULE):
             if be == bs:
                 continue
             if comp.unless_before and any(

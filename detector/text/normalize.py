@@ -33,77 +33,14 @@ from functools import lru_cache
 import numpy as np
 import re2
 
+from detector.text.patterns import hits, match_spans
+
 __all__ = ["Normalized", "normalize"]
 
 
 def _words(text: str) -> frozenset[str]:
     """A set of whitespace-separated words (keeps long word lists readable)."""
     return frozenset(text.split())
-
-
-_UNANCHORED = re2._Anchor.UNANCHORED
-_NO_SPAN = (-1, -1)
-
-
-def iter_spans(
-    regex: re2._Regexp, data: bytes, limit: int = 1 << 62
-) -> list[tuple[tuple[int, int], ...]]:
-    """All non-overlapping matches of a compiled RE2 ``regex`` in ``data`` (bytes).
-
-    Returns, per match, the byte spans of group 0 and of every capturing group (``(-1, -1)``
-    for a group that did not take part), at most ``limit`` matches. Calls the RE2 matcher
-    directly: the ``re2`` module's ``finditer`` builds a Python match object per match, which
-    costs more than the matching itself on short texts.
-    """
-    match = regex._regexp.Match
-    out: list[tuple[tuple[int, int], ...]] = []
-    pos = 0
-    end = len(data)
-    while pos <= end and len(out) < limit:
-        spans = match(_UNANCHORED, data, pos, end)
-        s, e = spans[0]
-        if s < 0:
-            break
-        out.append(tuple(spans))
-        pos = e if e > s else e + 1
-    return out
-
-
-def search(regex: re2._Regexp, data: bytes) -> Hit | None:
-    """First match of a compiled RE2 ``regex`` in ``data`` (bytes), or None."""
-    spans = regex._regexp.Match(_UNANCHORED, data, 0, len(data))
-    return None if spans[0][0] < 0 else Hit(tuple(spans), data)
-
-
-class Hit:
-    """A light match object over bytes: ``group``, ``groups``, ``start``, ``end``, ``span``."""
-
-    __slots__ = ("_spans", "_data")
-
-    def __init__(self, spans: tuple[tuple[int, int], ...], data: bytes) -> None:
-        self._spans = spans
-        self._data = data
-
-    def span(self, i: int = 0) -> tuple[int, int]:
-        return self._spans[i]
-
-    def start(self, i: int = 0) -> int:
-        return self._spans[i][0]
-
-    def end(self, i: int = 0) -> int:
-        return self._spans[i][1]
-
-    def group(self, i: int = 0) -> bytes | None:
-        s, e = self._spans[i]
-        return None if s < 0 else self._data[s:e]
-
-    def groups(self) -> tuple[bytes | None, ...]:
-        return tuple(None if s < 0 else self._data[s:e] for s, e in self._spans[1:])
-
-
-def hits(regex: re2._Regexp, data: bytes, limit: int = 1 << 62) -> list[Hit]:
-    """:func:`iter_spans` wrapped in :class:`Hit` objects."""
-    return [Hit(sp, data) for sp in iter_spans(regex, data, limit)]
 
 
 #: Characters removed outright: zero-width, bidi controls, soft hyphen, BOM, invisible math
@@ -369,7 +306,7 @@ def _join_spaced(
     text: str, starts: np.ndarray | None, ends: np.ndarray | None
 ) -> tuple[str, np.ndarray | None, np.ndarray | None]:
     """Step 2: join runs of single letters separated by one space, dot, dash, '_' or '*'."""
-    if not iter_spans(_RE2_SPACED, text.encode("utf-8"), 1):
+    if not match_spans(_RE2_SPACED, text.encode("utf-8"), 1):
         return text, starts, ends
     keep: np.ndarray | None = None
     n = len(text)

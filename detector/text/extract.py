@@ -1,8 +1,8 @@
 """Structured facts pulled out of an ad: contacts, money amounts, destinations, language.
 
-Every extractor reads the NORMALISED text (see :mod:`detector.normalize`), so disguised
+Every extractor reads the NORMALISED text (see :mod:`detector.text.normalize`), so disguised
 contacts ("wh4tsapp ０８１２…") are found too, and reports spans in the ORIGINAL text through
-the offset map. Pass either a plain string or a :class:`~detector.normalize.Normalized`.
+the offset map. Pass either a plain string or a :class:`~detector.text.normalize.Normalized`.
 
 All patterns are RE2 (linear-time, no backtracking) run over the UTF-8 bytes of the
 normalised text; the only Python ``re`` pattern is a flat letter-run tokenizer. Each extractor
@@ -21,10 +21,12 @@ from functools import lru_cache
 import numpy as np
 import re2
 
-from detector.normalize import Normalized, hits, normalize, search
 from detector.schema import Amount, Contact, Destination
+from detector.text.normalize import Normalized, normalize
+from detector.text.patterns import hits, search
 
 __all__ = [
+    "TextBytes",
     "MAX_ITEMS",
     "USD_PER_UNIT",
     "FREE_MAIL_DOMAINS",
@@ -120,8 +122,12 @@ def _host_flags(host: str, path: str) -> tuple[str, ...]:
 # byte offsets <-> character offsets
 
 
-class _Text:
-    """The normalised text, its UTF-8 bytes, and byte -> normalised-char offsets."""
+class TextBytes:
+    """The normalised text, its UTF-8 bytes, and byte -> normalised-char offsets.
+
+    Every RE2 pattern runs over ``data``; :meth:`span` maps a byte span back to the ORIGINAL
+    text. The rules read an ad through the same view as the extractors.
+    """
 
     __slots__ = ("norm", "text", "data", "_b2c")
 
@@ -150,20 +156,20 @@ class _Text:
         return os_, oe, self.norm.original[os_:oe]
 
 
-_last: tuple[Normalized | None, _Text | None] = (None, None)
+_last: tuple[Normalized | None, TextBytes | None] = (None, None)
 
 
-def _as_text(text: str | Normalized) -> _Text:
+def _as_text(text: str | Normalized) -> TextBytes:
     """The byte view of a normalisation; the last one is reused (analyze calls 4 extractors)."""
     global _last
     if isinstance(text, Normalized):
         norm, cached = _last
         if norm is text and cached is not None:
             return cached
-        t = _Text(text)
+        t = TextBytes(text)
         _last = (text, t)
         return t
-    return _Text(normalize(text))
+    return TextBytes(normalize(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,7 +282,7 @@ def _strip_trailing(raw: str) -> str:
     return raw.rstrip(".,;:!?)]}'\"")
 
 
-def _url_contact(t: _Text, bs: int, raw: bytes) -> Contact | None:
+def _url_contact(t: TextBytes, bs: int, raw: bytes) -> Contact | None:
     text = _strip_trailing(raw.decode("utf-8", "replace"))
     be = bs + len(text.encode("utf-8"))
     os_, oe, orig = t.span(bs, be)
@@ -312,7 +318,7 @@ def _looks_like_address(written: str) -> bool:
     return host.lower() not in _NOT_ADDRESSES and (host == host.lower() or "/" in written)
 
 
-def _email_contact(t: _Text, bs: int, be: int, raw: bytes) -> Contact:
+def _email_contact(t: TextBytes, bs: int, be: int, raw: bytes) -> Contact:
     os_, oe, orig = t.span(bs, be)
     addr = raw.decode("utf-8", "replace")
     local, _, domain = addr.partition("@")
