@@ -19,6 +19,7 @@ import re
 from functools import lru_cache
 
 import numpy as np
+import phonenumbers
 import re2
 
 from detector.schema import Amount, Contact, Destination
@@ -278,6 +279,33 @@ def _phone_value(raw: str, context: bytes) -> str | None:
     return None
 
 
+#: phonenumbers' type for a mobile line (what WhatsApp numbers are). North American numbers
+#: are "fixed line or mobile" (the plan cannot tell): not flagged, as before.
+_MOBILE_TYPES = frozenset([phonenumbers.PhoneNumberType.MOBILE])
+
+
+@lru_cache(maxsize=4096)
+def _checked_phone(value: str) -> tuple[str, tuple[str, ...]] | None:
+    """Check an E.164 candidate against the numbering plans ``phonenumbers`` ships (offline).
+
+    Returns the E.164 form and ``("mobile",)`` for a mobile number of any country (a
+    Cambodian or Malaysian WhatsApp number too); the candidate unchanged with no flag when the
+    plan does not know it but its length is possible (a new range); None when no plan allows
+    a number of that length (a misread: "(386) 320-3924" is no Slovenian number).
+    """
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number):
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        mobile = phonenumbers.number_type(number) in _MOBILE_TYPES
+        return e164, ("mobile",) if mobile else ()
+    if phonenumbers.is_possible_number(number):
+        return value, ()
+    return None
+
+
 def _strip_trailing(raw: str) -> str:
     return raw.rstrip(".,;:!?)]}'\"")
 
@@ -293,7 +321,8 @@ def _url_contact(t: TextBytes, bs: int, raw: bytes) -> Contact | None:
         digits = "".join(c for c in path if c.isdigit())
         if digits.startswith("0"):
             digits = "62" + digits[1:]
-        value = "+" + digits if 8 <= len(digits) <= 15 else text
+        checked = _checked_phone("+" + digits) if 8 <= len(digits) <= 15 else None
+        value = checked[0] if checked is not None else text
         return Contact("whatsapp", value, orig, os_, oe, ("link",))
     if host == "chat.whatsapp.com":
         return Contact("whatsapp", text, orig, os_, oe, ("link", "group"))
@@ -396,8 +425,11 @@ def extract_contacts(text: str | Normalized) -> list[Contact]:
             kind = "phone"
             if search(_WA_BEFORE, before) or search(_WA_AFTER, data[be : be + 16]):
                 kind = "whatsapp"
+            checked = _checked_phone(value)
+            if checked is None:
+                continue
+            value, flags = checked
             os_, oe, orig = t.span(bs, be)
-            flags = ("mobile",) if value.startswith("+628") else ()
             out.append(Contact(kind, value, orig, os_, oe, flags))
     return out
 
