@@ -321,3 +321,25 @@ def test_whatsapp_word_and_link_keep_kind():
 def test_number_no_numbering_plan_allows_is_not_a_phone():
     # "00501265378" reads as +501 265378 (Belize), a length no numbering plan allows.
     assert [c for c in extract_contacts("call 00501265378 now") if c.kind == "phone"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kerja pabrik di Belanda, gaji euro", [("Netherlands", "NL", False)]),
+        ("Lowongan ke Mesir dan Perancis", [("Egypt", "EG", False), ("France", "FR", False)]),
+        ("offices in Noida, India", [("India", "IN", False)]),
+        ("Kingdom of Cambodia visa provided", [("Cambodia", "KH", True)]),
+        ("Federasi Rusia, kontrak 2 tahun", [("Russian Federation", "RU", False)]),
+    ],
+)
+def test_iso_countries_in_english_and_indonesian(
+    text: str, expected: list[tuple[str, str, bool]]
+) -> None:
+    found = [(d.name, d.country, d.risky) for d in extract_destinations(text)]
+    assert found == expected
+
+
+def test_country_names_that_are_common_words_are_not_destinations() -> None:
+    text = "Chad and Jordan from the Jersey office; sambal chili; cuba dulu"
+    assert extract_destinations(text) == []

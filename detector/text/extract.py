@@ -28,7 +28,7 @@ import re2
 
 from detector.schema import Amount, Contact, Destination
 from detector.text.normalize import Normalized, normalize
-from detector.text.patterns import hits, search
+from detector.text.patterns import Pattern, hits, search
 
 __all__ = [
     "TextBytes",
@@ -719,16 +719,58 @@ _place("united states|amerika serikat|usa", "United States", "US")
 _place("indonesia", "Indonesia", "ID")
 _place("jakarta|surabaya|bandung|medan|batam|semarang|yogyakarta|bali|makassar", "Indonesia", "ID")
 
-_PLACE_RE = re2.compile(
-    rb"\b("
-    + b"|".join(re2.escape(k.encode()) for k in sorted(_PLACES, key=len, reverse=True))
-    + rb")\b"
+#: ISO country names that are also words or given names an ad uses for something else
+#: ("chad", "jordan", "jersey", "niger", Malay "cuba" = try, "chili" on a menu).
+_NOT_PLACES = _words(
+    "chad jordan georgia jersey guinea niger chili chile mali cuba kuba samoa dominica "
+    "grenada guernsey iran israel monaco togo niue sudan"
 )
+
+
+def _iso_countries() -> dict[str, tuple[str, str, bool]]:
+    """Every ISO 3166 country by its English names and its Indonesian name (pycountry's
+    database and its ``id`` translations ship in the wheel; nothing is downloaded).
+
+    A country the hand list above knows keeps that list's canonical name and risk; the hand
+    list's Indonesian spellings, cities and regions stay as they are.
+    """
+    import gettext
+
+    import pycountry
+
+    own: dict[str, tuple[str, bool]] = {}
+    for canonical, country, risky in _PLACES.values():
+        own.setdefault(country, (canonical, risky))
+    indonesian = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"])
+    out: dict[str, tuple[str, str, bool]] = {}
+    for c in pycountry.countries:
+        english = [c.name, getattr(c, "common_name", c.name), getattr(c, "official_name", c.name)]
+        canonical, risky = own.get(c.alpha_2, (english[1], False))
+        for written in (*english, *(indonesian.gettext(e) for e in english)):
+            if "," in written or "(" in written:  # "Korea, Republic of": an index form
+                continue
+            name = normalize(written).text.strip()
+            if name and name not in _PLACES and name not in _NOT_PLACES:
+                out.setdefault(name, (canonical, c.alpha_2, risky))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict[str, tuple[str, str, bool]], Pattern]:
+    """The hand list plus the ISO countries, and one RE2 pattern over all their names (built
+    on first use: reading pycountry costs ~60 ms)."""
+    places = {**_iso_countries(), **_PLACES}
+    pattern = re2.compile(
+        rb"\b("
+        + b"|".join(re2.escape(k.encode()) for k in sorted(places, key=len, reverse=True))
+        + rb")\b"
+    )
+    return places, pattern
 
 
 def place_names() -> frozenset[str]:
     """Every place name the destination finder knows, as written (normalised, lower case)."""
-    return frozenset(_PLACES)
+    return frozenset(_gazetteer()[0])
 
 
 def extract_destinations(text: str | Normalized) -> list[Destination]:
@@ -748,11 +790,12 @@ def extract_destinations(text: str | Normalized) -> list[Destination]:
         the city as ``name``; regions give the country.
     """
     t = _as_text(text)
+    places, pattern = _gazetteer()
     out: list[Destination] = []
-    for m in hits(_PLACE_RE, t.data, MAX_ITEMS):
+    for m in hits(pattern, t.data, MAX_ITEMS):
         if len(out) >= MAX_ITEMS:
             break
-        canonical, country, risky = _PLACES[m.group(1).decode()]
+        canonical, country, risky = places[m.group(1).decode()]
         os_, oe, orig = t.span(m.start(1), m.end(1))
         out.append(Destination(canonical, country, orig, os_, oe, risky))
     return out
