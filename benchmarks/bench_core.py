@@ -85,15 +85,15 @@ def main() -> None:
 
 def print_stages(det, texts: list[str]) -> None:
     """CPU time per ad of each stage of ``score_many`` (paste mode), each run on its own."""
-    from detector.extract import (
+    from detector.model.features import indicator_vector
+    from detector.schema import Ad
+    from detector.text.extract import (
         detect_language,
         extract_amounts,
         extract_contacts,
         extract_destinations,
     )
-    from detector.model.features import indicator_vector
-    from detector.normalize import normalize
-    from detector.schema import Ad
+    from detector.text.normalize import normalize
 
     reg, m = det.registry, det.model
     n = len(texts)

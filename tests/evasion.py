@@ -6,7 +6,7 @@ letters, and full-width digits. The rewrite is deterministic for a seed, so a fa
 can be replayed.
 
 The tricks are the ones a poster uses to keep a word readable to people while hiding it from
-keyword filters; they stay within what :mod:`detector.normalize` promises to undo: leetspeak
+keyword filters; they stay within what :mod:`detector.text.normalize` promises to undo: leetspeak
 replaces inner letters only (a poster keeps the first and last letter so the word stays
 readable), spacing applies to whole words of four or more letters.
 """

@@ -6,14 +6,14 @@ import time
 
 import pytest
 
-from detector.extract import (
+from detector.text.extract import (
     MAX_ITEMS,
     detect_language,
     extract_amounts,
     extract_contacts,
     extract_destinations,
 )
-from detector.normalize import normalize
+from detector.text.normalize import normalize
 
 PHONES = [
     # (text, kind, E.164 value)
@@ -274,3 +274,72 @@ def test_hostile_extraction_is_fast_and_bounded(text: str) -> None:
     detect_language(n)
     assert time.perf_counter() - t0 < 1.0
     assert max(len(contacts), len(amounts), len(places)) <= MAX_ITEMS
+
+
+# Phone numbers are checked and formatted by phonenumbers (region ID by default, E.164 out):
+# one number written several ways gives one value, so rules, features and network keys agree.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hub 0812-3456-7890",
+        "hub +62 812 3456 7890",
+        "hub 6281234567890",
+        "hub 0812 3456 7890",
+        "hub 0812.3456.7890",
+        "hub (+62) 812-3456-7890",
+        "wa.me/6281234567890",
+        "WA 081234567890",
+    ],
+)
+def test_indonesian_mobile_written_many_ways_is_one_value(text):
+    (c,) = [c for c in extract_contacts(text) if c.kind in ("phone", "whatsapp")]
+    assert c.value == "+6281234567890"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("WA +855 12 345 678", "+85512345678"),  # Cambodia
+        ("WhatsApp +60 12-345 6789", "+60123456789"),  # Malaysia
+        ("call +66 81 234 5678", "+66812345678"),  # Thailand
+        ("Viber +63 917 123 4567", "+639171234567"),  # Philippines
+        ("Zalo +84 91 234 5678", "+84912345678"),  # Vietnam
+        ("WA +971 50 123 4567", "+971501234567"),  # United Arab Emirates
+    ],
+)
+def test_foreign_mobile_numbers_are_e164_and_mobile(text, value):
+    (c,) = [c for c in extract_contacts(text) if c.kind in ("phone", "whatsapp")]
+    assert c.value == value
+    assert "mobile" in c.flags
+
+
+def test_whatsapp_word_and_link_keep_kind():
+    kinds = {c.kind for c in extract_contacts("WA 0812 3456 7890 atau wa.me/6281234567891")}
+    assert kinds == {"whatsapp"}
+
+
+def test_number_no_numbering_plan_allows_is_not_a_phone():
+    # "00501265378" reads as +501 265378 (Belize), a length no numbering plan allows.
+    assert [c for c in extract_contacts("call 00501265378 now") if c.kind == "phone"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kerja pabrik di Belanda, gaji euro", [("Netherlands", "NL", False)]),
+        ("Lowongan ke Mesir dan Perancis", [("Egypt", "EG", False), ("France", "FR", False)]),
+        ("offices in Noida, India", [("India", "IN", False)]),
+        ("Kingdom of Cambodia visa provided", [("Cambodia", "KH", True)]),
+        ("Federasi Rusia, kontrak 2 tahun", [("Russian Federation", "RU", False)]),
+    ],
+)
+def test_iso_countries_in_english_and_indonesian(
+    text: str, expected: list[tuple[str, str, bool]]
+) -> None:
+    found = [(d.name, d.country, d.risky) for d in extract_destinations(text)]
+    assert found == expected
+
+
+def test_country_names_that_are_common_words_are_not_destinations() -> None:
+    text = "Chad and Jordan from the Jersey office; sambal chili; cuba dulu"
+    assert extract_destinations(text) == []

@@ -8,7 +8,7 @@ import time
 import pytest
 from evasion import TRICKS, evade
 
-from detector.normalize import normalize
+from detector.text.normalize import normalize
 
 FOLDS = [
     # (original, normalised)
@@ -155,3 +155,24 @@ def test_hostile_megabyte_is_fast(name: str) -> None:
     n = normalize(HOSTILE[name])
     assert time.perf_counter() - t0 < 1.0
     assert len(n.text) <= 3 * len(HOSTILE[name])
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("\u13b3hatsapp", "whatsapp"),  # Cherokee LETTER LA looks like W
+        ("\u0570ubungi", "hubungi"),  # Armenian ho looks like h
+        ("\u0475isa kerja", "visa kerja"),  # Cyrillic izhitsa looks like v
+        ("\u0261aji \u1d1b\u026a\u0274\u0262\u0262\u026a", "gaji tinggi"),  # small capitals
+    ],
+)
+def test_unicode_confusables_fold_letters_the_hand_list_never_had(
+    original: str, expected: str
+) -> None:
+    assert normalize(original).text == expected
+
+
+def test_confusables_leave_real_writing_of_other_scripts_alone() -> None:
+    # Arabic alef and Thai letters have Latin twins in the table; they are real text here.
+    for text in ("\u0627\u0644\u0639\u0645\u0644", "\u0e07\u0e32\u0e19"):
+        assert normalize(text).text == text

@@ -40,7 +40,7 @@ CURRENCY_CODES = ("idr", "usd", "sgd", "myr", "thb", "twd", "hkd", "sar", "aed",
 def real_stop_terms() -> tuple[str, ...]:
     """What the real-ads expert may not learn from: contact placeholders, currency codes, and
     place names (where an ad is, not how it recruits; destinations are red-flag features)."""
-    from ..extract import place_names
+    from ..text.extract import place_names
 
     places = {name for name in place_names() if " " not in name}  # "timur tengah": common words
     return tuple(sorted({*CONTACT_TOKENS, *CURRENCY_CODES, *places}))

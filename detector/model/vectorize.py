@@ -33,7 +33,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from ..normalize import iter_spans, search
+from ..text.patterns import Pattern, match_spans, search
 
 # lexical_text's steps as (RE2 pattern, replacement). The order matters: contacts become
 # placeholder tokens before digits are folded; "Rp 15.000.000" is money, not a phone, so
@@ -93,7 +93,7 @@ def _nfkc(a: pa.Array) -> pa.Array:
 
 
 @lru_cache(maxsize=1)
-def _compiled_steps() -> tuple[tuple[re2._Regexp, tuple[bytes | int, ...]], ...]:
+def _compiled_steps() -> tuple[tuple[Pattern, tuple[bytes | int, ...]], ...]:
     """``_LEXICAL_STEPS`` precompiled, each replacement split into literal bytes and group
     numbers (``\\1``)."""
     out = []
@@ -126,25 +126,24 @@ def _split_rewrite(replacement: str) -> list[str]:
     return out
 
 
-def _replace_all(regex: re2._Regexp, parts: tuple[bytes | int, ...], data: bytes) -> bytes:
+def _replace_all(regex: Pattern, parts: tuple[bytes | int, ...], data: bytes) -> bytes:
     """RE2 global replace (what Arrow's ``replace_substring_regex`` does) with a precompiled
     regex; the step patterns never match the empty string."""
-    spans = iter_spans(regex, data)
-    if not spans:
-        return data
     out: list[bytes] = []
     pos = 0
-    for sp in spans:
-        s, e = sp[0]
+    for m in regex.finditer(data):
+        s, e = m.span()
         out.append(data[pos:s])
         for part in parts:
             if isinstance(part, int):
-                gs, ge = sp[part]
+                gs, ge = m.span(part)
                 if gs >= 0:
                     out.append(data[gs:ge])
             else:
                 out.append(part)
         pos = e
+    if not out:
+        return data
     out.append(data[pos:])
     return b"".join(out)
 
@@ -210,12 +209,12 @@ class Ngrams:
 
 
 @lru_cache(maxsize=1)
-def _token_regex() -> re2._Regexp:
+def _token_regex() -> Pattern:
     return re2.compile(r"[\p{L}\p{N}_]{2,}")  # a maximal run of 2+ word characters
 
 
 @lru_cache(maxsize=1)
-def _word_char() -> re2._Regexp:
+def _word_char() -> Pattern:
     return re2.compile(r"[\p{L}\p{N}_]")
 
 
@@ -265,7 +264,7 @@ def _few_token_lists(prepared: Sequence[str | None]) -> tuple[list[str], list[in
             found = _PY_TOKEN.findall(text)
         else:
             data = text.encode("utf-8")
-            found = [data[s:e].decode("utf-8") for ((s, e),) in iter_spans(regex, data)]
+            found = [data[s:e].decode("utf-8") for s, e in match_spans(regex, data)]
         out.extend(found)
         counts.append(len(found))
     return out, counts

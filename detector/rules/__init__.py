@@ -12,8 +12,8 @@ Owns
 * :mod:`~detector.rules.tables`: the TOML table reader both registries share;
 * :mod:`~detector.rules.measure`: how often each rule fires on a labelled corpus.
 
-May import: :mod:`detector.schema`, :mod:`detector.normalize` and :mod:`detector.extract`
-(the text layer), and third-party libraries; never the model, the scoring core, the batch
+May import: :mod:`detector.schema` and :mod:`detector.text` (normalise, extract, RE2
+helpers), and third-party libraries; never the model, the scoring core, the batch
 engines or the front ends.
 """
 

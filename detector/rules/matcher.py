@@ -3,7 +3,7 @@
 Findings are :class:`~detector.schema.Finding` values whose spans index the ORIGINAL text.
 Matching is linear-time and fast:
 
-* the ad is normalised once (:func:`detector.normalize.normalize`) and encoded to UTF-8 once;
+* the ad is normalised once (:func:`detector.text.normalize.normalize`) and encoded to UTF-8 once;
 * one RE2 ``Set`` of every rule's literal ``keywords`` finds, in a single pass, which rules can
   possibly match; only those rules' patterns (one combined RE2 regex per rule) are run;
 * each rule stops after :data:`MAX_MATCHES_PER_RULE` matches, so a megabyte of repeated
@@ -30,14 +30,6 @@ from typing import Any
 
 import re2
 
-from detector.extract import (
-    _Text,
-    detect_language,
-    extract_amounts,
-    extract_contacts,
-    extract_destinations,
-)
-from detector.normalize import iter_spans, normalize, search
 from detector.rules.organisations import OrganisationRegistry
 from detector.rules.organisations_file import load_organisations
 from detector.rules.rule import (
@@ -50,6 +42,15 @@ from detector.rules.rule import (
     parse_condition,
 )
 from detector.schema import Amount, Contact, Destination, Finding
+from detector.text.extract import (
+    TextBytes,
+    detect_language,
+    extract_amounts,
+    extract_contacts,
+    extract_destinations,
+)
+from detector.text.normalize import normalize
+from detector.text.patterns import match_spans, search
 
 __all__ = [
     "MAX_MATCHES_PER_RULE",
@@ -222,13 +223,12 @@ class Registry:
                 out.setdefault(comp.rule.id, comp)
         return list(out.values())
 
-    def _pattern_spans(self, comp: _Compiled, t: _Text) -> list[tuple[int, int]]:
+    def _pattern_spans(self, comp: _Compiled, t: TextBytes) -> list[tuple[int, int]]:
         """Spans (byte offsets of the normalised text) where the rule's patterns match."""
         spans: list[tuple[int, int]] = []
         data = t.data
         assert comp.regex is not None
-        for sp in iter_spans(comp.regex, data, 4 * MAX_MATCHES_PER_RULE):
-            bs, be = sp[0]
+        for bs, be in match_spans(comp.regex, data, 4 * MAX_MATCHES_PER_RULE):
             if be == bs:
                 continue
             if comp.unless_before and any(
@@ -249,7 +249,7 @@ class Registry:
         if not isinstance(text, str):
             raise TypeError(f"analyze() needs a str, got {type(text).__name__}")
         norm = normalize(text)
-        t = _Text(norm)
+        t = TextBytes(norm)
         facts = _Facts(
             contacts=extract_contacts(norm),
             amounts=extract_amounts(norm),
@@ -282,7 +282,7 @@ class Registry:
         )
 
     def _composites(
-        self, t: _Text, facts: _Facts, candidates: set[str]
+        self, t: TextBytes, facts: _Facts, candidates: set[str]
     ) -> list[tuple[int, int, Rule, _Item | None]]:
         out: list[tuple[int, int, Rule, _Item | None]] = []
         # Composites that need no other category go first, so that e.g. "unrealistic pay for

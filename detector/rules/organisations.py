@@ -22,8 +22,9 @@ from typing import Any
 
 import re2
 
-from detector.normalize import hits, normalize, search
 from detector.schema import Contact
+from detector.text.normalize import normalize
+from detector.text.patterns import hits, search
 
 __all__ = [
     "DEFAULT_ORG_PATH",
@@ -285,7 +286,7 @@ class OrganisationRegistry:
         that gives no channel at all (``channel`` empty).
 
         ``span(bs, be) -> (start, end, text)`` maps byte offsets of ``data`` to the original
-        text (see ``detector.extract._Text.span``).
+        text (see ``detector.text.extract``).
         """
         mentions = self.mentions(data)
         if not mentions:

@@ -1,8 +1,8 @@
 """Structured facts pulled out of an ad: contacts, money amounts, destinations, language.
 
-Every extractor reads the NORMALISED text (see :mod:`detector.normalize`), so disguised
+Every extractor reads the NORMALISED text (see :mod:`detector.text.normalize`), so disguised
 contacts ("wh4tsapp ０８１２…") are found too, and reports spans in the ORIGINAL text through
-the offset map. Pass either a plain string or a :class:`~detector.normalize.Normalized`.
+the offset map. Pass either a plain string or a :class:`~detector.text.normalize.Normalized`.
 
 All patterns are RE2 (linear-time, no backtracking) run over the UTF-8 bytes of the
 normalised text; the only Python ``re`` pattern is a flat letter-run tokenizer. Each extractor
@@ -11,6 +11,10 @@ stops after :data:`MAX_ITEMS` items so hostile input (a megabyte of "wa 0812 ") 
 Money is converted to an approximate US-dollar monthly figure with the fixed rates in
 :data:`USD_PER_UNIT` (rounded mid-2024/2025 market rates; no network). They are for ranking
 "how far above normal pay" only, never for accounting.
+
+Length: over 400 lines because four extractors share one byte view (:class:`TextBytes`) and
+the cache of the last one; splitting them into ``contacts``/``money``/``places``/``language``
+modules beside this one is the next step (not done yet).
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ import re
 from functools import lru_cache
 
 import numpy as np
+import phonenumbers
 import re2
 
-from detector.normalize import Normalized, hits, normalize, search
 from detector.schema import Amount, Contact, Destination
+from detector.text.normalize import Normalized, normalize
+from detector.text.patterns import Pattern, hits, search
 
 __all__ = [
+    "TextBytes",
     "MAX_ITEMS",
     "USD_PER_UNIT",
     "FREE_MAIL_DOMAINS",
@@ -120,8 +127,12 @@ def _host_flags(host: str, path: str) -> tuple[str, ...]:
 # byte offsets <-> character offsets
 
 
-class _Text:
-    """The normalised text, its UTF-8 bytes, and byte -> normalised-char offsets."""
+class TextBytes:
+    """The normalised text, its UTF-8 bytes, and byte -> normalised-char offsets.
+
+    Every RE2 pattern runs over ``data``; :meth:`span` maps a byte span back to the ORIGINAL
+    text. The rules read an ad through the same view as the extractors.
+    """
 
     __slots__ = ("norm", "text", "data", "_b2c")
 
@@ -150,20 +161,20 @@ class _Text:
         return os_, oe, self.norm.original[os_:oe]
 
 
-_last: tuple[Normalized | None, _Text | None] = (None, None)
+_last: tuple[Normalized | None, TextBytes | None] = (None, None)
 
 
-def _as_text(text: str | Normalized) -> _Text:
+def _as_text(text: str | Normalized) -> TextBytes:
     """The byte view of a normalisation; the last one is reused (analyze calls 4 extractors)."""
     global _last
     if isinstance(text, Normalized):
         norm, cached = _last
         if norm is text and cached is not None:
             return cached
-        t = _Text(text)
+        t = TextBytes(text)
         _last = (text, t)
         return t
-    return _Text(normalize(text))
+    return TextBytes(normalize(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,11 +283,38 @@ def _phone_value(raw: str, context: bytes) -> str | None:
     return None
 
 
+#: phonenumbers' type for a mobile line (what WhatsApp numbers are). North American numbers
+#: are "fixed line or mobile" (the plan cannot tell): not flagged, as before.
+_MOBILE_TYPES = frozenset([phonenumbers.PhoneNumberType.MOBILE])
+
+
+@lru_cache(maxsize=4096)
+def _checked_phone(value: str) -> tuple[str, tuple[str, ...]] | None:
+    """Check an E.164 candidate against the numbering plans ``phonenumbers`` ships (offline).
+
+    Returns the E.164 form and ``("mobile",)`` for a mobile number of any country (a
+    Cambodian or Malaysian WhatsApp number too); the candidate unchanged with no flag when the
+    plan does not know it but its length is possible (a new range); None when no plan allows
+    a number of that length (a misread: "(386) 320-3924" is no Slovenian number).
+    """
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number):
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        mobile = phonenumbers.number_type(number) in _MOBILE_TYPES
+        return e164, ("mobile",) if mobile else ()
+    if phonenumbers.is_possible_number(number):
+        return value, ()
+    return None
+
+
 def _strip_trailing(raw: str) -> str:
     return raw.rstrip(".,;:!?)]}'\"")
 
 
-def _url_contact(t: _Text, bs: int, raw: bytes) -> Contact | None:
+def _url_contact(t: TextBytes, bs: int, raw: bytes) -> Contact | None:
     text = _strip_trailing(raw.decode("utf-8", "replace"))
     be = bs + len(text.encode("utf-8"))
     os_, oe, orig = t.span(bs, be)
@@ -287,7 +325,8 @@ def _url_contact(t: _Text, bs: int, raw: bytes) -> Contact | None:
         digits = "".join(c for c in path if c.isdigit())
         if digits.startswith("0"):
             digits = "62" + digits[1:]
-        value = "+" + digits if 8 <= len(digits) <= 15 else text
+        checked = _checked_phone("+" + digits) if 8 <= len(digits) <= 15 else None
+        value = checked[0] if checked is not None else text
         return Contact("whatsapp", value, orig, os_, oe, ("link",))
     if host == "chat.whatsapp.com":
         return Contact("whatsapp", text, orig, os_, oe, ("link", "group"))
@@ -312,7 +351,7 @@ def _looks_like_address(written: str) -> bool:
     return host.lower() not in _NOT_ADDRESSES and (host == host.lower() or "/" in written)
 
 
-def _email_contact(t: _Text, bs: int, be: int, raw: bytes) -> Contact:
+def _email_contact(t: TextBytes, bs: int, be: int, raw: bytes) -> Contact:
     os_, oe, orig = t.span(bs, be)
     addr = raw.decode("utf-8", "replace")
     local, _, domain = addr.partition("@")
@@ -390,8 +429,11 @@ def extract_contacts(text: str | Normalized) -> list[Contact]:
             kind = "phone"
             if search(_WA_BEFORE, before) or search(_WA_AFTER, data[be : be + 16]):
                 kind = "whatsapp"
+            checked = _checked_phone(value)
+            if checked is None:
+                continue
+            value, flags = checked
             os_, oe, orig = t.span(bs, be)
-            flags = ("mobile",) if value.startswith("+628") else ()
             out.append(Contact(kind, value, orig, os_, oe, flags))
     return out
 
@@ -677,16 +719,58 @@ _place("united states|amerika serikat|usa", "United States", "US")
 _place("indonesia", "Indonesia", "ID")
 _place("jakarta|surabaya|bandung|medan|batam|semarang|yogyakarta|bali|makassar", "Indonesia", "ID")
 
-_PLACE_RE = re2.compile(
-    rb"\b("
-    + b"|".join(re2.escape(k.encode()) for k in sorted(_PLACES, key=len, reverse=True))
-    + rb")\b"
+#: ISO country names that are also words or given names an ad uses for something else
+#: ("chad", "jordan", "jersey", "niger", Malay "cuba" = try, "chili" on a menu).
+_NOT_PLACES = _words(
+    "chad jordan georgia jersey guinea niger chili chile mali cuba kuba samoa dominica "
+    "grenada guernsey iran israel monaco togo niue sudan"
 )
+
+
+def _iso_countries() -> dict[str, tuple[str, str, bool]]:
+    """Every ISO 3166 country by its English names and its Indonesian name (pycountry's
+    database and its ``id`` translations ship in the wheel; nothing is downloaded).
+
+    A country the hand list above knows keeps that list's canonical name and risk; the hand
+    list's Indonesian spellings, cities and regions stay as they are.
+    """
+    import gettext
+
+    import pycountry
+
+    own: dict[str, tuple[str, bool]] = {}
+    for canonical, country, risky in _PLACES.values():
+        own.setdefault(country, (canonical, risky))
+    indonesian = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"])
+    out: dict[str, tuple[str, str, bool]] = {}
+    for c in pycountry.countries:
+        english = [c.name, getattr(c, "common_name", c.name), getattr(c, "official_name", c.name)]
+        canonical, risky = own.get(c.alpha_2, (english[1], False))
+        for written in (*english, *(indonesian.gettext(e) for e in english)):
+            if "," in written or "(" in written:  # "Korea, Republic of": an index form
+                continue
+            name = normalize(written).text.strip()
+            if name and name not in _PLACES and name not in _NOT_PLACES:
+                out.setdefault(name, (canonical, c.alpha_2, risky))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict[str, tuple[str, str, bool]], Pattern]:
+    """The hand list plus the ISO countries, and one RE2 pattern over all their names (built
+    on first use: reading pycountry costs ~60 ms)."""
+    places = {**_iso_countries(), **_PLACES}
+    pattern = re2.compile(
+        rb"\b("
+        + b"|".join(re2.escape(k.encode()) for k in sorted(places, key=len, reverse=True))
+        + rb")\b"
+    )
+    return places, pattern
 
 
 def place_names() -> frozenset[str]:
     """Every place name the destination finder knows, as written (normalised, lower case)."""
-    return frozenset(_PLACES)
+    return frozenset(_gazetteer()[0])
 
 
 def extract_destinations(text: str | Normalized) -> list[Destination]:
@@ -706,11 +790,12 @@ def extract_destinations(text: str | Normalized) -> list[Destination]:
         the city as ``name``; regions give the country.
     """
     t = _as_text(text)
+    places, pattern = _gazetteer()
     out: list[Destination] = []
-    for m in hits(_PLACE_RE, t.data, MAX_ITEMS):
+    for m in hits(pattern, t.data, MAX_ITEMS):
         if len(out) >= MAX_ITEMS:
             break
-        canonical, country, risky = _PLACES[m.group(1).decode()]
+        canonical, country, risky = places[m.group(1).decode()]
         os_, oe, orig = t.span(m.start(1), m.end(1))
         out.append(Destination(canonical, country, orig, os_, oe, risky))
     return out

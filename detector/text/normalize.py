@@ -33,77 +33,14 @@ from functools import lru_cache
 import numpy as np
 import re2
 
+from detector.text.patterns import hits, match_spans
+
 __all__ = ["Normalized", "normalize"]
 
 
 def _words(text: str) -> frozenset[str]:
     """A set of whitespace-separated words (keeps long word lists readable)."""
     return frozenset(text.split())
-
-
-_UNANCHORED = re2._Anchor.UNANCHORED
-_NO_SPAN = (-1, -1)
-
-
-def iter_spans(
-    regex: re2._Regexp, data: bytes, limit: int = 1 << 62
-) -> list[tuple[tuple[int, int], ...]]:
-    """All non-overlapping matches of a compiled RE2 ``regex`` in ``data`` (bytes).
-
-    Returns, per match, the byte spans of group 0 and of every capturing group (``(-1, -1)``
-    for a group that did not take part), at most ``limit`` matches. Calls the RE2 matcher
-    directly: the ``re2`` module's ``finditer`` builds a Python match object per match, which
-    costs more than the matching itself on short texts.
-    """
-    match = regex._regexp.Match
-    out: list[tuple[tuple[int, int], ...]] = []
-    pos = 0
-    end = len(data)
-    while pos <= end and len(out) < limit:
-        spans = match(_UNANCHORED, data, pos, end)
-        s, e = spans[0]
-        if s < 0:
-            break
-        out.append(tuple(spans))
-        pos = e if e > s else e + 1
-    return out
-
-
-def search(regex: re2._Regexp, data: bytes) -> Hit | None:
-    """First match of a compiled RE2 ``regex`` in ``data`` (bytes), or None."""
-    spans = regex._regexp.Match(_UNANCHORED, data, 0, len(data))
-    return None if spans[0][0] < 0 else Hit(tuple(spans), data)
-
-
-class Hit:
-    """A light match object over bytes: ``group``, ``groups``, ``start``, ``end``, ``span``."""
-
-    __slots__ = ("_spans", "_data")
-
-    def __init__(self, spans: tuple[tuple[int, int], ...], data: bytes) -> None:
-        self._spans = spans
-        self._data = data
-
-    def span(self, i: int = 0) -> tuple[int, int]:
-        return self._spans[i]
-
-    def start(self, i: int = 0) -> int:
-        return self._spans[i][0]
-
-    def end(self, i: int = 0) -> int:
-        return self._spans[i][1]
-
-    def group(self, i: int = 0) -> bytes | None:
-        s, e = self._spans[i]
-        return None if s < 0 else self._data[s:e]
-
-    def groups(self) -> tuple[bytes | None, ...]:
-        return tuple(None if s < 0 else self._data[s:e] for s, e in self._spans[1:])
-
-
-def hits(regex: re2._Regexp, data: bytes, limit: int = 1 << 62) -> list[Hit]:
-    """:func:`iter_spans` wrapped in :class:`Hit` objects."""
-    return [Hit(sp, data) for sp in iter_spans(regex, data, limit)]
 
 
 #: Characters removed outright: zero-width, bidi controls, soft hyphen, BOM, invisible math
@@ -122,29 +59,95 @@ _ATTACH: frozenset[str] = frozenset(
     + [chr(c) for c in range(0xE0100, 0xE01F0)]
 )
 
-#: Look-alike letters from other scripts, after lower-casing, folded to Latin.
+#: Look-alike letters Unicode's confusables table (below) does not fold to the Latin letter
+#: a scam writer means, after lower-casing: letters it knows no ASCII twin for (Cyrillic
+#: "п", "и", "л", Greek "λ", "π"), three it folds differently ("ӏ" palochka is an "l", Greek
+#: "η" an "n" and "μ" a "u" in lower-case text), transliterations ("ß", "æ", "ł") and
+#: typographic quotes and dashes, so "don’t" and "8–12 jt" read like their ASCII forms.
+#: Latin small capitals ("ᴀ", "ʜ") are folded by their Unicode name, not listed here.
 _HOMOGLYPHS: dict[str, str] = {
     # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
-    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
-    "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ь": "b", "з": "3",
-    "г": "r", "п": "n", "и": "u", "л": "n", "ц": "u", "ш": "w", "щ": "w", "э": "e",
+    "ё": "e", "ї": "i", "ӏ": "l", "п": "n", "и": "u", "л": "n", "ц": "u", "ш": "w",
+    "щ": "w", "э": "e",
     # Greek
-    "α": "a", "β": "b", "γ": "y", "ε": "e", "ζ": "z", "η": "n", "ι": "i", "κ": "k",
-    "μ": "u", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
-    "ς": "s", "σ": "o", "δ": "d", "θ": "o", "λ": "l", "π": "n",
-    # Armenian, Latin extensions, IPA
-    "ո": "n", "ս": "u", "օ": "o", "ı": "i", "ȷ": "j", "ɑ": "a", "ɡ": "g", "ɩ": "i",
-    "ɪ": "i", "ʀ": "r", "ʏ": "y", "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e",
-    "ɢ": "g", "ʜ": "h", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o",
-    "ᴘ": "p", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ᴢ": "z", "ø": "o",
-    "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
-    # typographic quotes and dashes, so "don’t" and "8–12 jt" read like their ASCII forms
+    "η": "n", "μ": "u", "ω": "w", "ς": "s", "δ": "d", "θ": "o", "λ": "l", "π": "n",
+    # Latin extensions
+    "ȷ": "j", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
+    # typographic quotes and dashes
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
     "\u2015": "-", "\u2212": "-",
 }  # fmt: skip
+_SMALL_CAPITAL = "LATIN LETTER SMALL CAPITAL "
+#: Scripts whose letters are passed off as Latin ones. Letters of Arabic, Thai, Han... texts
+#: are real writing: the table has twins for some ("ا" looks like "l") that must stay.
+_LOOKALIKE_SCRIPTS = frozenset(
+    [
+        "LATIN",
+        "CYRILLIC",
+        "GREEK",
+        "ARMENIAN",
+        "CHEROKEE",
+        "COPTIC",
+        "LISU",
+        "CANADIAN",
+        "GOTHIC",
+        "OLD",
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def _confusables() -> dict[str, list[dict[str, str]]]:
+    """Unicode's confusables (UTS #39), as the ``confusable_homoglyphs`` wheel ships them.
+
+    Character -> the characters that look like it. Read from the installed package (no
+    download), on the first character that needs it (~50 ms once), not at import.
+    """
+    from confusable_homoglyphs import confusables
+
+    return confusables.confusables_data
+
+
+@lru_cache(maxsize=8192)
+def _latin_twin(ch: str) -> str:
+    """The ASCII character ``ch`` is confusable with (lower-cased), or ``ch`` itself.
+
+    Looks at ``ch``, then at its upper-case form (Cyrillic "в" has no ASCII twin, "В" has
+    "B"), one and two steps away in the table; a letter wins over a digit or a sign.
+    """
+    if ch in _HOMOGLYPHS:
+        return _HOMOGLYPHS[ch]
+    name = unicodedata.name(ch, "")
+    if name.startswith(_SMALL_CAPITAL) and len(name) == len(_SMALL_CAPITAL) + 1:
+        return name[-1].lower()
+    if not unicodedata.category(ch).startswith("L") or name.split(" ", 1)[0] not in (
+        _LOOKALIKE_SCRIPTS
+    ):
+        return ch
+    table = _confusables()
+    for form in dict.fromkeys((ch, ch.upper())):
+        seen = {form}
+        front = [form]
+        for _step in range(2):
+            found: list[str] = []
+            ahead: list[str] = []
+            for c in front:
+                for entry in table.get(c, ()):
+                    g = entry["c"]
+                    if g in seen:
+                        continue
+                    seen.add(g)
+                    ahead.append(g)
+                    if len(g) == 1 and g.isascii() and g.isprintable() and not g.isspace():
+                        found.append(g)
+            if found:
+                found.sort(key=lambda g: (not g.isalpha(), not g.islower(), g))
+                return found[0].lower()
+            front = ahead
+    return ch
+
 
 #: Dingbat digits that NFKC leaves alone (negative circled, sans-serif circled).
 _DIGITS: dict[str, str] = {}
@@ -263,7 +266,7 @@ def _fold_char(ch: str) -> tuple[str, bool]:
     if stripped != decomposed:
         folded = stripped
     folded = folded.lower()
-    folded = "".join(_HOMOGLYPHS.get(c, c) for c in folded)
+    folded = "".join(c if c.isascii() else _latin_twin(c) for c in folded)
     if folded.isspace():
         folded = " "
     return folded, False
@@ -369,7 +372,7 @@ def _join_spaced(
     text: str, starts: np.ndarray | None, ends: np.ndarray | None
 ) -> tuple[str, np.ndarray | None, np.ndarray | None]:
     """Step 2: join runs of single letters separated by one space, dot, dash, '_' or '*'."""
-    if not iter_spans(_RE2_SPACED, text.encode("utf-8"), 1):
+    if not match_spans(_RE2_SPACED, text.encode("utf-8"), 1):
         return text, starts, ends
     keep: np.ndarray | None = None
     n = len(text)
