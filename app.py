@@ -18,9 +18,9 @@ import streamlit as st
 
 from detector import AdError, Detector, ModelError, network
 from detector import scan as scanmod
-from detector.highlight import highlight_html, legend_html, show_controls
+from detector.front.highlight import highlight_html, legend_html, show_controls
 from detector.model.persistence import model_dir, read_manifest
-from detector.report import RISK_WORDS, advice_for
+from detector.front.report import RISK_WORDS, advice_for
 from detector.rules import RuleError, load_registry
 from detector.schema import Verdict
 

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from detector import Detector, ModelError
-from detector.highlight import escape_text
+from detector.front.highlight import escape_text
 from detector.rules import load_registry
 
 APP = str(Path(__file__).parent.parent / "app.py")

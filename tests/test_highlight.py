@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.highlight import escape_text, highlight_html, legend_html
+from detector.front.highlight import escape_text, highlight_html, legend_html
 from detector.rules import load_registry
 from detector.schema import Finding
 

@@ -240,7 +240,7 @@ def score(text: str | None, as_json: bool, model_dir: str | None, fail_on: str) 
       pbpaste | jobscam score --json -
     """
     from .. import AdError, Detector, ModelError
-    from ..report import format_verdict
+    from .report import format_verdict
 
     ad = _read_ad(text)
     try:
@@ -336,7 +336,8 @@ def serve(
 def app(host: str, port: int, model_dir: str | None) -> None:
     """Run the web page (Streamlit): check one ad, scan a file, read the model card.
 
-    Headless (no browser is opened), no usage statistics sent, uploads up to 50 MB.
+    Headless (no browser is opened), no usage statistics sent, uploads up to 50 MB, and
+    Streamlit's toolbar in viewer mode (no Deploy button or developer menu for readers).
 
     \b
     Example:
@@ -358,6 +359,7 @@ def app(host: str, port: int, model_dir: str | None) -> None:
         "--server.port", str(port),
         "--server.maxUploadSize", "50",
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
     child = subprocess.Popen(cmd, env=env)
 

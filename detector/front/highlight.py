@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .schema import Finding
+from ..schema import Finding
 
 #: Characters Markdown (or Streamlit's extensions: LaTeX, emoji/colour directives) interprets.
 _MARKDOWN_CHARS = "*_[]()`#~|$:!\\{}+-=>.<&\"'"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .rules.organisations import load_organisations
-from .schema import Verdict
+from ..rules.organisations import load_organisations
+from ..schema import Verdict
 
 ADVICE = {
     "id": [
