@@ -1,29 +1,42 @@
-"""Human-readable rendering of a verdict for the terminal, and the "what to do next" advice."""
+"""The verdict in words: the terminal report and the "what to do next" advice.
+
+Every sentence comes from the language catalogues (:mod:`detector.i18n`). Advice is written
+in the READER's language (the page's or the terminal's), and chosen for the ad's country: an
+ad aimed at Indonesian workers names Indonesia's official channels (KP2MI/BP2MI's SISKOP2MI,
+the Kemnaker hotline, cekrekening.id) whatever language it is read in.
+"""
 
 from __future__ import annotations
 
+from .. import i18n
 from ..rules.organisations import load_organisations
 from ..schema import Verdict
+from .highlight import category_title
 
-ADVICE = {
-    "id": [
-        "Jangan membayar biaya apa pun dan jangan mengirim foto KTP/KK, paspor atau nomor rekening.",
-        "Cek apakah perusahaan penempatan (P3MI) berizin dan negara tujuan resmi di SISKOP2MI (KP2MI).",
-        "Laporkan lowongan palsu ke Kemnaker: hotline 1500 630.",
-        "Bila sudah di luar negeri dan butuh bantuan: aplikasi Safe Travel / Portal Peduli WNI (Kemlu).",
-        "Bila diminta transfer, cek dulu nomor rekeningnya di cekrekening.id.",
-    ],
-    "en": [
-        "Do not pay any fee and do not send ID, passport or bank details.",
-        "Verify the employer independently (official website, registered address, licensed agency).",
-        "In Indonesia: Kemnaker hotline 1500 630; check placement agencies on KP2MI's SISKOP2MI.",
-        "Elsewhere: your national anti-trafficking hotline (US: Polaris, 1-888-373-7888).",
-    ],
-}
-RISK_WORDS = {
-    "en": {"low": "LOW risk", "medium": "MEDIUM risk", "high": "HIGH risk"},
-    "id": {"low": "Risiko RENDAH", "medium": "Risiko SEDANG", "high": "Risiko TINGGI"},
-}
+#: Country of Indonesia's phone numbers and destinations, as the extractor writes them.
+_INDONESIA = "ID"
+
+
+def reader_lang(lang: str | None, v: Verdict) -> str:
+    """The catalogue language to write in: ``lang`` when given, else the ad's own."""
+    if lang is None:
+        lang = v.language
+    return "id" if lang == "id" else "en"
+
+
+def aimed_at_indonesia(v: Verdict) -> bool:
+    """Whether the ad addresses Indonesian workers: written in Indonesian, or an Indonesian
+    (+62) contact number, or a place in Indonesia."""
+    if v.language == "id":
+        return True
+    if any(c.value.startswith("+62") for c in v.contacts if c.kind in ("phone", "whatsapp")):
+        return True
+    return any(d.country == _INDONESIA for d in v.destinations)
+
+
+def risk_words(lang: str) -> dict[str, str]:
+    """``low``/``medium``/``high`` (and ``error``) as the badge says them, e.g. "HIGH risk"."""
+    return i18n.section(lang, "risk")
 
 
 def _official_channel_advice(v: Verdict, lang: str) -> list[str]:
@@ -39,20 +52,11 @@ def _official_channel_advice(v: Verdict, lang: str) -> list[str]:
             continue
         seen.add(org.id)
         where = " / ".join(org.official_channels)
-        if lang == "id":
-            out.append(
-                f"Cek lowongan {org.name} hanya di {where}; organisasi ini tidak merekrut "
-                "lewat link di bio, formulir online, Telegram atau WhatsApp pribadi."
-            )
-        else:
-            out.append(
-                f"Check any {org.name} vacancy only on {where}; it does not recruit through "
-                "links in bios, online forms, Telegram or personal WhatsApp numbers."
-            )
+        out.append(i18n.text(lang, "advice.other.official_channel", org=org.name, where=where))
     return out
 
 
-def _money_advice(v: Verdict, lang: str) -> list[str]:
+def _money_advice(v: Verdict, lang: str, indonesia: bool) -> list[str]:
     """When the ad asks for money: the account to report, and the law (Indonesian ads)."""
     if "fees" not in v.categories:
         return []
@@ -60,60 +64,72 @@ def _money_advice(v: Verdict, lang: str) -> list[str]:
     accounts = [c.text for c in v.contacts if c.kind in ("bank_account", "ewallet")]
     if accounts:
         listed = ", ".join(dict.fromkeys(accounts[:3]))
-        out.append(
-            f"Jangan transfer. Laporkan rekening/e-wallet ({listed}) di cekrekening.id dan ke "
-            "Indonesia Anti-Scam Centre (IASC) OJK."
-            if lang == "id"
-            else f"Do not transfer. Report the account ({listed}) to your bank and, in "
-            "Indonesia, at cekrekening.id and OJK's Indonesia Anti-Scam Centre."
-        )
-    if lang == "id":
-        out.append(
-            "Pekerja migran tidak boleh dibebani biaya penempatan (UU 18/2017 Pasal 30; "
-            "Peraturan BP2MI 9/2020)."
-        )
+        key = "account_indonesia" if indonesia else "account_elsewhere"
+        out.append(i18n.text(lang, f"advice.other.{key}", accounts=listed))
+    if indonesia:
+        out.append(i18n.text(lang, "advice.other.no_fees_law"))
     return out
 
 
-def advice_for(v: Verdict) -> list[str]:
-    """What to do next, in the ad's language (Indonesian for Indonesian ads, else English).
+def category_advice(v: Verdict, lang: str) -> list[str]:
+    """Extra advice for particular kinds of finding (fees, passports, visas ...)."""
+    extra = i18n.section(lang, "advice.category")
+    return [extra[c] for c in v.categories if c in extra]
+
+
+def advice_for(v: Verdict, lang: str | None = None) -> list[str]:
+    """What to do next, in ``lang`` (default: the ad's language), for the ad's country.
 
     The official channel of an impersonated organisation and the account an ad asks money
-    for come first, then the general advice and hotlines.
+    for come first, then the general advice and hotlines: Indonesia's for an ad aimed at
+    Indonesian workers (see :func:`aimed_at_indonesia`), else the general ones.
     """
-    lang = "id" if v.language == "id" else "en"
-    return [*_official_channel_advice(v, lang), *_money_advice(v, lang), *ADVICE[lang]]
+    lang = reader_lang(lang, v)
+    indonesia = aimed_at_indonesia(v)
+    general = i18n.section(lang, "advice.indonesia" if indonesia else "advice.elsewhere")
+    return [
+        *_official_channel_advice(v, lang),
+        *_money_advice(v, lang, indonesia),
+        *general.values(),
+    ]
 
 
-def format_verdict(v: Verdict) -> str:
-    lang = "id" if v.language == "id" else "en"
+def format_verdict(v: Verdict, lang: str | None = None) -> str:
+    """The verdict as terminal text, in ``lang`` (default: the ad's language)."""
+    lang = reader_lang(lang, v)
+    t = i18n.section(lang, "terminal")
     lines = [
-        f"{RISK_WORDS[lang][v.risk]}  (probability {v.probability:.2f}, language {v.language})"
+        t["summary"].format(
+            risk=risk_words(lang)[v.risk], probability=v.probability, language=v.language
+        )
     ]
     if v.findings:
-        lines.append("")
-        lines.append("Red flags:" if lang == "en" else "Tanda bahaya:")
+        lines += ["", t["red_flags"]]
         for f in v.findings:
-            lines.append(f'  - [{f.category}] {f.title(lang)}: "{f.text}"')
+            lines.append(f'  - [{category_title(f.category, lang)}] {f.title(lang)}: "{f.text}"')
             lines.append(f"      {f.why(lang)} ({f.source})")
     if v.terms:
-        lines.append("")
-        lines.append("Words that moved the score:")
+        lines += ["", t["terms"]]
         lines.append(
             "  "
-            + ", ".join(f"{t.term} ({'+' if t.weight > 0 else ''}{t.weight:.2f})" for t in v.terms)
+            + ", ".join(f"{x.term} ({'+' if x.weight > 0 else ''}{x.weight:.2f})" for x in v.terms)
         )
     if v.contacts:
         lines.append("")
+        kinds = i18n.section(lang, "contact_kind")
         # E-mail addresses as written (the normalised value folds gmail dots and case).
         lines.append(
-            "Contacts: "
-            + ", ".join(f"{c.kind} {c.text if c.kind == 'email' else c.value}" for c in v.contacts)
+            t["contacts"]
+            + " "
+            + ", ".join(
+                f"{kinds.get(c.kind, c.kind)} {c.text if c.kind == 'email' else c.value}"
+                for c in v.contacts
+            )
         )
     for c in v.caveats:
-        lines.append(f"Note: {c.text(lang)}" if lang == "en" else f"Catatan: {c.text(lang)}")
+        lines.append(t["note"].format(text=c.text(lang)))
     if v.risk != "low":
-        lines.append("")
-        lines.append("What to do next:" if lang == "en" else "Langkah selanjutnya:")
-        lines.extend(f"  * {a}" for a in advice_for(v))
+        lines += ["", t["next"]]
+        lines.extend(f"  * {a}" for a in [*category_advice(v, lang), *advice_for(v, lang)])
     return "\n".join(lines)
+
