@@ -49,7 +49,6 @@ CATEGORY_COLOURS: dict[str, str] = {
 DEFAULT_COLOUR = "#ffe08a"
 
 
-
 #: Bidirectional controls: an override (U+202E) makes a browser show the text after it
 #: reversed, so a reviewer would read something other than what the ad says.
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

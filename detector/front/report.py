@@ -132,4 +132,3 @@ def format_verdict(v: Verdict, lang: str | None = None) -> str:
         lines += ["", t["next"]]
         lines.extend(f"  * {a}" for a in [*category_advice(v, lang), *advice_for(v, lang)])
     return "\n".join(lines)
-
