@@ -9,8 +9,6 @@ is untrusted: the only HTML passed with ``unsafe_allow_html`` is built by
 
 from __future__ import annotations
 
-import io
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +17,7 @@ import streamlit as st
 from detector import AdError, Detector, ModelError
 from detector.front.highlight import TAP_CSS, highlight_html, legend_html
 from detector.front.page import data, tables
+from detector.front.page.card import card_parts
 from detector.front.page.examples import EXAMPLES
 from detector.front.page.graph import MAX_GRAPH_NODES, cluster_dot
 from detector.front.page.words import (
@@ -33,7 +32,7 @@ from detector.front.page.words import (
     risk_word,
     ui,
 )
-from detector.front.report import advice_for, category_advice, risk_words
+from detector.front.report import advice_for, category_advice
 from detector.i18n import section
 from detector.model.persistence import model_dir, read_manifest
 from detector.rules import RuleError, load_registry
@@ -88,15 +87,6 @@ def build_ad(text: str) -> str | dict[str, str]:
     return {"description": text, **fields} if fields else text
 
 
-def risk_badge(v: Verdict, lang: str) -> str:
-    """Constant HTML (no ad text): coloured badge with the risk in words."""
-    return (
-        f'<div class="jobscam-badge" data-risk="{v.risk}" style="display:inline-block;'
-        f"background:{tables.RISK_COLOURS[v.risk]};color:white;font-size:1.6em;font-weight:700;"
-        f'padding:0.3em 0.8em;border-radius:0.4em">{risk_words(lang)[v.risk]}</div>'
-    )
-
-
 def show_table(name: str, frame: pd.DataFrame, t: dict[str, str]) -> None:
     st.markdown(f"**{name}**")
     if frame.empty:
@@ -107,7 +97,7 @@ def show_table(name: str, frame: pd.DataFrame, t: dict[str, str]) -> None:
 
 def show_verdict(v: Verdict, t: dict[str, str], lang: str) -> None:
     c1, c2 = st.columns([2, 1])
-    c1.markdown(risk_badge(v, lang), unsafe_allow_html=True)
+    c1.markdown(tables.risk_badge(v, lang), unsafe_allow_html=True)
     c2.metric(t["probability"], f"{v.probability:.0%}", help=t["prob_help"])
     st.caption(f"{t['language']}: {language_name(lang, v.language)}")
     for c in v.caveats:
@@ -206,20 +196,6 @@ def scan_upload(det: Detector, name: str, data_: bytes, t: dict[str, str]) -> pd
         bar.empty()
 
 
-def to_download(frame: pd.DataFrame, fmt: str) -> bytes:
-    if fmt == "CSV":
-        return frame.to_csv(index=False).encode("utf-8")
-    if fmt == "JSONL":
-        return frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
-    safe = frame.copy()
-    for c in safe.columns:
-        if safe[c].dtype == object:
-            safe[c] = safe[c].map(lambda x: None if x is None or x != x else str(x))
-    buf = io.BytesIO()
-    safe.to_parquet(buf, index=False)
-    return buf.getvalue()
-
-
 def read_upload(up, t: dict[str, str]) -> dict | None:
     """The scan of the uploaded file (cached in the session), or None after an error."""
     data_ = up.getvalue()
@@ -297,7 +273,7 @@ def scan_tab(t: dict[str, str], lang: str) -> None:
     for col, (fmt, ext, mime) in zip(st.columns(3), formats, strict=True):
         col.download_button(
             t["download"].format(fmt=fmt),
-            data=to_download(out, fmt),
+            data=data.to_download(out, fmt),
             file_name=f"{stem}.scored.{ext}",
             mime=mime,
             key=f"dl_{ext}",
@@ -380,7 +356,6 @@ def networks_tab(t: dict[str, str], lang: str) -> None:
 
 
 # ----------------------------------------------------------------------------- model tab
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 MANIFEST_KEYS = ("version", "created", "training_data", "thresholds", "libraries", "sha256")
 
 
@@ -391,21 +366,14 @@ def model_tab(t: dict[str, str], lang: str) -> None:
     st.subheader(t["card"])
     if words["card_language"]:
         st.caption(words["card_language"])
-    shown_images: set[Path] = set()
     if card.is_file():
-        body = card.read_text(encoding="utf-8", errors="replace")
-        pos = 0
-        for m in _IMAGE.finditer(body):
-            st.markdown(body[pos : m.start()])
-            img = (folder / m.group(2)).resolve()
-            if img.parent == folder.resolve() and img.suffix.lower() == ".png" and img.is_file():
-                st.image(str(img), caption=m.group(1) or img.name)
-                shown_images.add(img)
-            pos = m.end()
-        st.markdown(body[pos:])
-        for img in sorted(folder.glob("*.png")):
-            if img.resolve() not in shown_images:
-                st.image(str(img), caption=img.name)
+        for kind, value, caption in card_parts(
+            folder, card.read_text(encoding="utf-8", errors="replace")
+        ):
+            if kind == "image":
+                st.image(value, caption=caption)
+            else:
+                st.markdown(value)
     else:
         st.warning(t["no_card"].format(path=card))
     try:

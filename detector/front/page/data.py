@@ -119,3 +119,17 @@ def categories_of(cell: object) -> list[str]:
     else:
         cats = []
     return [c for c in dict.fromkeys(cats) if c]
+
+
+def to_download(frame: pd.DataFrame, fmt: str) -> bytes:
+    if fmt == "CSV":
+        return frame.to_csv(index=False).encode("utf-8")
+    if fmt == "JSONL":
+        return frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
+    safe = frame.copy()
+    for c in safe.columns:
+        if safe[c].dtype == object:
+            safe[c] = safe[c].map(lambda x: None if x is None or x != x else str(x))
+    buf = io.BytesIO()
+    safe.to_parquet(buf, index=False)
+    return buf.getvalue()

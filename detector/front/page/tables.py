@@ -13,6 +13,7 @@ import pandas as pd
 
 from ... import i18n
 from ...schema import Verdict
+from ..report import risk_words
 from . import data
 from .words import category_titles, column, first_words, language_name, risk_word, word
 
@@ -222,4 +223,13 @@ def indicators_table(rules: Sequence, lang: str) -> pd.DataFrame:
             }
             for r in rules
         ]
+    )
+
+
+def risk_badge(v: Verdict, lang: str) -> str:
+    """Constant HTML (no ad text): coloured badge with the risk in words."""
+    return (
+        f'<div class="jobscam-badge" data-risk="{v.risk}" style="display:inline-block;'
+        f"background:{RISK_COLOURS[v.risk]};color:white;font-size:1.6em;font-weight:700;"
+        f'padding:0.3em 0.8em;border-radius:0.4em">{risk_words(lang)[v.risk]}</div>'
     )
