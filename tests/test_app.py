@@ -15,7 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from detector import Detector, ModelError
-from detector.highlight import escape_text
+from detector.front.highlight import category_title, escape_text
+from detector.i18n import section
 from detector.rules import load_registry
 
 APP = str(Path(__file__).parent.parent / "app.py")
@@ -49,6 +50,18 @@ def start() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
     return at
+
+
+#: The page's English table headers -> the column codes (the first code of a shared header).
+_HEADERS = {v: k for k, v in reversed(list(section("en", "column").items()))}
+
+
+def codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table of the English page with its columns named by code; empty cells as None."""
+    out = frame.rename(columns=lambda c: _HEADERS.get(c, c))
+    if "error" in out.columns:
+        out["error"] = out["error"].map(lambda e: e if e else None)
+    return out
 
 
 def html_blocks(at: AppTest) -> list[str]:
@@ -85,9 +98,11 @@ def test_english_scam_gets_a_high_badge_highlights_and_hotlines() -> None:
     verdict = Detector.load().score(EN_SCAM)
     assert {"fees", "chat_only"} <= set(verdict.categories)
     for cat in verdict.categories:
-        assert f">{escape_text(cat)}</span>" in legend
+        assert f">{escape_text(category_title(cat, 'en'))}</span>" in legend
     text = advice(at)
-    assert "1-888-373-7888" in text and "1500 630" in text
+    # An English ad with an Indonesian (+62) WhatsApp number recruits Indonesians: the advice
+    # names Indonesia's channels (the US hotline is for ads with no tie to Indonesia).
+    assert "1500 630" in text and "SISKOP2MI" in text
     assert "a real employer does not charge you" in text  # matched to the fees finding
     # contacts found, shown as a table
     assert any("+62812" in str(df.value.to_dict()) for df in at.dataframe)
@@ -102,8 +117,13 @@ def test_indonesian_example_gets_indonesian_guidance_in_one_click() -> None:
     text = advice(at)
     assert "Kemnaker" in text and "1500 630" in text
     assert "SISKOP2MI" in text and "cekrekening.id" in text and "Peduli WNI" in text
-    assert "Jangan membayar" in text and "Kamboja" in text  # Indonesian, matched to findings
+    # The English page gives English advice, for an ad aimed at Indonesians: Indonesia's
+    # official channels, not the US hotline.
+    assert "Do not pay" in text and "Cambodia" in text  # matched to the findings
     assert "Polaris" not in text
+    at.radio(key="ui_lang").set_value("id").run()
+    text = advice(at)
+    assert "Jangan membayar" in text and "Kamboja" in text and "SISKOP2MI" in text
     # The word models read Indonesian now: no caveat says the score rests on rules alone.
     assert not any("English job ads" in i.value for i in at.info)
 
@@ -178,8 +198,8 @@ def test_footer_disclaimer_in_english() -> None:
 def test_model_tab_lists_every_indicator_and_the_card_or_its_absence() -> None:
     at = start()
     rules = load_registry().rules
-    table = at.tabs[3].dataframe[-1].value
-    assert list(table["id"]) == [r.id for r in rules]
+    table = codes(at.tabs[3].dataframe[-1].value)
+    assert list(table["rule_id"]) == [r.id for r in rules]
     assert {"title", "why", "source", "category"} <= set(table.columns)
     assert table["why"].str.len().min() > 10
     from detector.model.persistence import model_dir
@@ -205,7 +225,7 @@ def test_scan_csv_accounts_for_every_row_and_offers_downloads() -> None:
     at = start()
     at.file_uploader(key="upload").set_value(("ads.csv", data, "text/csv")).run()
     assert not at.exception
-    results = at.tabs[1].dataframe[0].value
+    results = codes(at.tabs[1].dataframe[0].value)
     assert sorted(results["line"]) == [2, 3, 4, 5]
     by_line = results.set_index("line")
     assert by_line.loc[2, "risk"] == "high"
@@ -213,7 +233,7 @@ def test_scan_csv_accounts_for_every_row_and_offers_downloads() -> None:
     assert "expected 1 fields, found 3" in by_line.loc[4, "error"]
     assert by_line.loc[5, "error"]  # an empty ad: reported, not dropped
     assert any("2 could not be scored" in w.value for w in at.tabs[1].warning)
-    errors_table = at.tabs[1].dataframe[-1].value
+    errors_table = codes(at.tabs[1].dataframe[-1].value)
     assert sorted(errors_table["line"]) == [4, 5]
     labels = [b.label for b in at.get("download_button")]
     assert labels == [f"Download results as {f}" for f in ("CSV", "JSONL", "Parquet")]
@@ -231,13 +251,13 @@ def test_scan_jsonl_reports_malformed_lines_and_filters_by_risk() -> None:
     at = start()
     at.file_uploader(key="upload").set_value(("ads.jsonl", "\n".join(lines).encode(), "x")).run()
     assert not at.exception
-    results = at.tabs[1].dataframe[0].value
+    results = codes(at.tabs[1].dataframe[0].value)
     assert sorted(results["line"]) == [1, 2, 3, 4, 5]
     errors = dict(zip(results["line"], results["error"], strict=True))
     assert "JSON" in errors[2] and errors[3]  # a bad line; a line that is not an object
     assert "empty" in errors[5] or "no text" in errors[5]
     at.multiselect(key="risk_filter").set_value(["high"]).run()
-    shown = at.tabs[1].dataframe[0].value
+    shown = codes(at.tabs[1].dataframe[0].value)
     assert 1 in set(shown["line"]) and set(shown["risk"]) == {"high"}
     assert not {2, 3, 5} & set(shown["line"])  # error rows are filtered out with the level
 
@@ -249,7 +269,7 @@ def test_scan_parquet_and_bad_files() -> None:
     at = start()
     at.file_uploader(key="upload").set_value(("ads.parquet", buf.getvalue(), "x")).run()
     assert not at.exception
-    assert len(at.tabs[1].dataframe[0].value) == 2
+    assert len(codes(at.tabs[1].dataframe[0].value)) == 2
     at.file_uploader(key="upload").set_value(("ads.parquet", b"not parquet", "x")).run()
     assert not at.exception and "could not be read" in at.tabs[1].error[0].value
     at.file_uploader(key="upload").set_value(("ads.csv", b"name,age\nx,1\n", "text/csv")).run()
@@ -257,7 +277,7 @@ def test_scan_parquet_and_bad_files() -> None:
     bad_bytes = b'text\n\xff\xfe bad bytes\n"Dental receptionist, Oak Street, $20/hr"\n'
     at.file_uploader(key="upload").set_value(("ads.csv", bad_bytes, "text/csv")).run()
     assert not at.exception
-    results = at.tabs[1].dataframe[0].value
+    results = codes(at.tabs[1].dataframe[0].value)
     errors = dict(zip(results["line"], results["error"], strict=True))
     assert "not UTF-8" in errors[2] and pd.isna(errors[3])
 
@@ -319,7 +339,7 @@ def _network_csv() -> bytes:
 
 
 def _frame_with(at_tab, column: str) -> pd.DataFrame:
-    found = [d.value for d in at_tab.dataframe if column in d.value.columns]
+    found = [codes(d.value) for d in at_tab.dataframe if column in codes(d.value).columns]
     assert len(found) == 1, f"one table with a {column!r} column"
     return found[0]
 
@@ -330,22 +350,22 @@ def test_scan_finds_a_shared_whatsapp_network_and_the_networks_tab_draws_it() ->
     at.file_uploader(key="upload").set_value(("ads.csv", _network_csv(), "text/csv")).run()
     assert not at.exception
     # Scan tab: results carry cluster ids; a short table lists the one cluster.
-    results = at.tabs[1].dataframe[0].value
+    results = codes(at.tabs[1].dataframe[0].value)
     assert {"cluster_id", "network_risk"} <= set(results.columns)
     by_line = results.set_index("line")
-    assert set(by_line.loc[[2, 3, 4], "cluster_id"]) == {0}
-    assert set(by_line.loc[[5, 6, 7], "cluster_id"]) == {-1}
+    assert set(by_line.loc[[2, 3, 4], "cluster_id"]) == {"#0"}
+    assert set(by_line.loc[[5, 6, 7], "cluster_id"]) == {""}  # in no network
     summary = _frame_with(at.tabs[1], "shared_identifiers")
     assert len(summary) == 1
     row = summary.iloc[0]
     assert row["size"] == 3 and row["n_companies"] == 3
-    assert SHARED_WA in row["shared_identifiers"].split(";")
+    assert SHARED_WA in row["shared_identifiers"].split(", ")
     assert row["network_risk"] in ("medium", "high")
     # Networks tab: the clusters table, the picked cluster's ads and its graph.
     nets = at.tabs[2]
     assert not nets.info
     clusters = _frame_with(nets, "linked_by")
-    assert list(clusters["size"]) == [3] and "identifier" in clusters["linked_by"][0]
+    assert list(clusters["size"]) == [3] and "shared contact" in clusters["linked_by"][0]
     assert nets.selectbox[0].value == 0 and len(nets.selectbox[0].options) == 1
     ads = _frame_with(nets, "company")
     assert set(ads["company"]) == {"Golden Star Ltd", "Mekong Bright Co", "Asia Link Digital"}
@@ -423,7 +443,7 @@ def test_right_to_left_override_is_shown_not_obeyed() -> None:
     data = json.dumps({"text": RTL_AD}).encode() + b"\n"
     at.file_uploader(key="upload").set_value(("ads.jsonl", data, "x")).run()
     assert not at.exception
-    shown = at.tabs[1].dataframe[0].value
+    shown = codes(at.tabs[1].dataframe[0].value)
     cells = [str(v) for v in shown.to_numpy().ravel().tolist()]
     assert not any("\u202e" in c for c in cells)
     assert any("⟨U+202E⟩" in c for c in cells)
@@ -436,7 +456,7 @@ def test_upload_with_lone_surrogates_scores_every_row() -> None:
     at = start()
     at.file_uploader(key="upload").set_value(("ads.jsonl", b"\n".join(lines), "x")).run()
     assert not at.exception
-    results = at.tabs[1].dataframe[0].value
+    results = codes(at.tabs[1].dataframe[0].value)
     assert len(results) == 61 and results["error"].isna().all()
 
 
@@ -446,7 +466,7 @@ def test_tsv_upload_is_split_on_tabs() -> None:
     at = start()
     at.file_uploader(key="upload").set_value(("ads.tsv", data, "text/tab-separated-values")).run()
     assert not at.exception
-    results = at.tabs[1].dataframe[0].value
+    results = codes(at.tabs[1].dataframe[0].value)
     assert results["title"].tolist() == ["Admin, Jakarta"] and results["error"].isna().all()
 
 

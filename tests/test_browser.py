@@ -98,6 +98,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "none",
             "--browser.gatherUsageStats",
             "false",
+            "--client.toolbarMode",  # as `jobscam app` runs it: no Deploy button for readers
+            "viewer",
         ],  # fmt: skip
         cwd=ROOT,
         stdout=log,
@@ -162,7 +164,7 @@ def test_page_escapes_hostile_ad_and_scans_a_file(server: str, tmp_path: Path) -
             assert page.locator("img[src='x']").count() == 0
             assert page.locator("a[href^='javascript']").count() == 0
             assert page.locator(".jobscam-ad script, .jobscam-legend script").count() == 0
-            assert page.get_by_text("1-888-373-7888").count() >= 1
+            assert page.get_by_text("1500 630").count() >= 1  # +62 contact: Indonesian channels
             page.screenshot(path=str(ARTIFACTS / "check.png"), full_page=True)
 
             # Scan a small CSV and download the results.
@@ -203,5 +205,33 @@ def test_page_escapes_hostile_ad_and_scans_a_file(server: str, tmp_path: Path) -
             assert page.locator("img[src*='evil.example']").count() == 0
             assert not [u for u in requested if "evil.example" in u]
             assert dialogs == []
+        finally:
+            browser.close()
+
+
+def test_readers_see_no_deploy_button_and_a_tap_explains_a_highlight(server: str) -> None:
+    """Phone width, Indonesian page: Streamlit's Deploy button is hidden (viewer toolbar), and
+    tapping a highlight shows its explanation (a title tooltip needs a mouse)."""
+    ad = "Dicari admin online ke Kamboja, gaji 15jt, visa turis. Hub WA 0812 3456 7801"
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True)
+            page.goto(server)
+            page.wait_for_selector("textarea", timeout=60_000)
+            page.get_by_text("Bahasa Indonesia").click()
+            page.get_by_role("button", name="Periksa lowongan ini").wait_for(timeout=30_000)
+            page.locator("textarea").fill(ad)
+            page.locator("textarea").press("Control+Enter")
+            page.get_by_role("button", name="Periksa lowongan ini").click()
+            page.wait_for_selector(".jobscam-badge", timeout=60_000)
+            assert page.get_by_text("Deploy", exact=True).count() == 0
+            assert page.get_by_text("Ketuk atau arahkan kursor").count() == 1
+            mark = page.locator("mark.jobscam-flag").first
+            mark.tap()
+            tip = mark.evaluate("e => getComputedStyle(e, '::after').content")
+            assert "kategori:" in tip and "alasan:" in tip
         finally:
             browser.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.highlight import escape_text, highlight_html, legend_html
+from detector.front.highlight import TAP_CSS, escape_text, highlight_html, legend_html
 from detector.rules import load_registry
 from detector.schema import Finding
 
@@ -168,10 +168,21 @@ def test_tooltip_has_category_why_and_source_in_the_chosen_language() -> None:
     text = "registration fee"
     f = finding(0, len(text), text, why='a "quoted" <why>')
     en = read(highlight_html(text, [f], "en")).marks[0]["title"]
-    assert "Title r1" in en and "category: fees" in en and 'why: a "quoted" <why>' in en
+    assert "Title r1" in en and "category: Fees" in en and 'why: a "quoted" <why>' in en
     assert "source: ILO <test>" in en
     idn = read(highlight_html(text, [f], "id")).marks[0]["title"]
-    assert "Judul r1" in idn and "kategori: fees" in idn and "sumber: ILO <test>" in idn
+    assert "Judul r1" in idn and "kategori: Biaya" in idn and "sumber: ILO <test>" in idn
+    assert "fees" not in idn  # a category is shown by its title, never by its code
+
+
+def test_a_tap_shows_the_explanation_too() -> None:
+    """Phones have no hover: each highlight takes focus (tabindex) and carries the
+    explanation in data-tip, which TAP_CSS shows on focus."""
+    text = "registration fee"
+    f = finding(0, len(text), text)
+    mark = read(highlight_html(text, [f], "id")).marks[0]
+    assert mark["tabindex"] == "0" and mark["data-tip"] == mark["title"]
+    assert ":focus::after" in TAP_CSS and "attr(data-tip)" in TAP_CSS
 
 
 def test_legend_lists_each_rule_once_escaped() -> None:
@@ -183,7 +194,7 @@ def test_legend_lists_each_rule_once_escaped() -> None:
     r = read(out)
     assert r.tags.count("li") == 1
     shown = "".join(r.text)
-    assert "fees" in shown and "Title fee" in shown and "<script>x</script>" in shown
+    assert "Fees" in shown and "Title fee" in shown and "<script>x</script>" in shown
     assert "ILO <test>" in shown
 
 

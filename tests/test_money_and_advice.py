@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from detector.report import advice_for, format_verdict
+from detector.front.report import advice_for, format_verdict
 from detector.rules import analyze
 from detector.schema import Verdict
 

@@ -49,8 +49,8 @@ def score(text: str | None, as_json: bool, model_dir: str | None, fail_on: str) 
     """
     from ...core import Detector
     from ...model.persistence import ModelError
-    from ...report import format_verdict
     from ...schema import AdError
+    from ..report import format_verdict
 
     ad = _read_ad(text)
     try:

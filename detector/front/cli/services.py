@@ -92,7 +92,8 @@ def serve(
 def app(host: str, port: int, model_dir: str | None) -> None:
     """Run the web page (Streamlit): check one ad, scan a file, read the model card.
 
-    Headless (no browser is opened), no usage statistics sent, uploads up to 50 MB.
+    Headless (no browser is opened), no usage statistics sent, uploads up to 50 MB, and
+    Streamlit's toolbar in viewer mode (no Deploy button or developer menu for readers).
 
     \b
     Example:
@@ -114,6 +115,7 @@ def app(host: str, port: int, model_dir: str | None) -> None:
         "--server.port", str(port),
         "--server.maxUploadSize", "50",
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
     child = subprocess.Popen(cmd, env=env)
 

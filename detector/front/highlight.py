@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .schema import Finding
+from .. import i18n
+from ..schema import Finding
 
 #: Characters Markdown (or Streamlit's extensions: LaTeX, emoji/colour directives) interprets.
 _MARKDOWN_CHARS = "*_[]()`#~|$:!\\{}+-=>.<&\"'"
@@ -46,11 +47,6 @@ CATEGORY_COLOURS: dict[str, str] = {
     "no_contract": "#d9d9d9",
 }
 DEFAULT_COLOUR = "#ffe08a"
-
-_LABELS = {
-    "en": {"category": "category", "why": "why", "source": "source", "found": "found"},
-    "id": {"category": "kategori", "why": "alasan", "source": "sumber", "found": "ditemukan"},
-}
 
 
 #: Bidirectional controls: an override (U+202E) makes a browser show the text after it
@@ -98,12 +94,34 @@ def numbered(findings: Sequence[Finding]) -> dict[str, int]:
     return order
 
 
+def category_title(category: str, lang: str) -> str:
+    """A category's readable title in ``lang`` (the code only if the catalogue lacks it)."""
+    return i18n.section(lang, "category").get(category, category)
+
+
 def _tooltip(f: Finding, lang: str) -> str:
-    lab = _LABELS["id" if lang == "id" else "en"]
+    lab = i18n.section(lang, "flag")
     return (
-        f"{f.title(lang)}\n{lab['category']}: {f.category}\n{lab['why']}: {f.why(lang)}\n"
-        f"{lab['source']}: {f.source}"
+        f"{f.title(lang)}\n{lab['category']}: {category_title(f.category, lang)}\n"
+        f"{lab['why']}: {f.why(lang)}\n{lab['source']}: {f.source}"
     )
+
+
+#: A tap (or a keyboard Tab) focuses a highlight and shows its explanation below it: a
+#: ``title`` tooltip alone needs a mouse, which a phone does not have. Constant CSS that a
+#: page includes once beside :func:`highlight_html` (each ``<mark>`` has ``tabindex``).
+TAP_CSS = (
+    "<style>.jobscam-flag{position:relative;cursor:help}"
+    ".jobscam-flag:focus{outline:2px solid #333}"
+    ".jobscam-flag:focus::after{content:attr(data-tip);white-space:pre-line;position:absolute;"
+    "left:0;top:1.7em;z-index:20;width:max-content;max-width:min(28em,80vw);background:#fff;"
+    "color:#111;border:1px solid #888;border-radius:4px;padding:0.4em 0.6em;font-size:0.85em;"
+    "line-height:1.4;box-shadow:0 2px 6px rgba(0,0,0,.25)}"
+    # On a phone a tip anchored to a mark near the right edge would be cut off: show it as a
+    # sheet across the bottom of the screen instead.
+    "@media (max-width:640px){.jobscam-flag:focus::after{position:fixed;left:0.5em;"
+    "right:0.5em;top:auto;bottom:0.5em;width:auto;max-width:none}}</style>"
+)
 
 
 def highlight_html(text: str, findings: Sequence[Finding], lang: str = "en") -> str:
@@ -146,7 +164,7 @@ def highlight_html(text: str, findings: Sequence[Finding], lang: str = "en") -> 
         parts.append(
             f'<mark class="jobscam-flag" data-category="{_attr(cats)}" '
             f'style="background:{colour_for(top.category)};padding:0 2px;border-radius:3px" '
-            f'title="{_attr(title)}">{piece}</mark>'
+            f'tabindex="0" title="{_attr(title)}" data-tip="{_attr(title)}">{piece}</mark>'
         )
         # Legend numbers after the last piece of each finding.
         ends = [numbers[f.rule_id] for f in seen.values() if f.end == b]
@@ -161,7 +179,7 @@ def highlight_html(text: str, findings: Sequence[Finding], lang: str = "en") -> 
 
 def legend_html(findings: Sequence[Finding], lang: str = "en") -> str:
     """Safe one-line HTML list: number, colour, category, title, quoted text, why and source."""
-    lab = _LABELS["id" if lang == "id" else "en"]
+    lab = i18n.section(lang, "flag")
     numbers = numbered(findings)
     first: dict[str, Finding] = {}
     texts: dict[str, list[str]] = {}
@@ -177,7 +195,7 @@ def legend_html(findings: Sequence[Finding], lang: str = "en") -> str:
             f'<li class="jobscam-legend-item" data-rule="{_attr(rule_id)}">'
             f"<b>{numbers[rule_id]}</b> "
             f'<span style="background:{colour_for(f.category)};padding:0 4px;'
-            f'border-radius:3px">{escape_text(f.category)}</span> '
+            f'border-radius:3px">{escape_text(category_title(f.category, lang))}</span> '
             f"<b>{escape_text(f.title(lang))}</b> — {lab['found']}: {quoted}<br>"
             f"{escape_text(f.why(lang))}<br>"
             f"<small>{lab['source']}: {escape_text(f.source)}</small></li>"
