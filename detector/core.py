@@ -116,6 +116,9 @@ def with_fields(ad: Ad, findings: Sequence[Finding]) -> list[Finding]:
         name, start, end = next((s for s in spans if f.start < s[2]), spans[-1])
         fs = min(max(f.start - start, 0), end - start)
         fe = min(max(f.end - start, fs), end - start)
+        # Offsets into the value as the caller gave it (the joined text has it stripped).
+        lead = ad.field_leads.get(name, 0)
+        fs, fe = fs + lead, fe + lead
         out.append(dataclasses.replace(f, field=name, field_start=fs, field_end=fe))
     return out
 

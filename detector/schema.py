@@ -120,6 +120,9 @@ class Ad:
     text: str
     fields: dict[str, str] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Characters of leading whitespace stripped from each field as given (only fields that
+    #: had some), so spans into ``fields[name]`` map back to the value as the caller has it.
+    field_leads: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def mode(self) -> Literal["fields", "paste"]:
@@ -142,10 +145,14 @@ class Ad:
     def _from_mapping(cls, ad: Mapping[str, Any]) -> Ad:
         known = set(TEXT_FIELDS) | set(META_FIELDS) | {"text"}
         fields: dict[str, str] = {}
+        leads: dict[str, int] = {}
         for name in TEXT_FIELDS:
             value = ad.get(name)
             if not _is_missing(value):
-                fields[name] = _as_text(name, value).strip()
+                raw = _as_text(name, value)
+                fields[name] = raw.strip()
+                if lead := len(raw) - len(raw.lstrip()):
+                    leads[name] = lead
         meta = {
             k: clean_text(ad[k]) if isinstance(ad[k], str) else ad[k]
             for k in META_FIELDS
@@ -161,7 +168,7 @@ class Ad:
                 + (f" (got only {', '.join(present)})" if present else "")
             )
         _check_text(text)
-        return cls(text=text, fields=fields, meta=meta)
+        return cls(text=text, fields=fields, meta=meta, field_leads=leads)
 
 
 def join_fields(fields: Mapping[str, str]) -> str:

@@ -21,9 +21,10 @@ from fastapi.testclient import TestClient
 
 from detector import Detector
 from detector.batch import scan
+from detector.core import with_fields
 from detector.front.cli import main
 from detector.front.server import create_app
-from detector.schema import NESTED_COLUMNS, RESULT_COLUMNS, TEXT_FIELDS
+from detector.schema import NESTED_COLUMNS, RESULT_COLUMNS, TEXT_FIELDS, Ad, Finding
 
 PASTED = [
     "Dicari admin online di Kamboja, gaji 15 juta/bulan, tiket pesawat gratis, visa turis, "
@@ -170,3 +171,60 @@ def test_csv_cell_with_a_lone_carriage_return_stays_in_its_row(
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert got["note"].tolist() == ["a\rb", "plain"]
     assert b"\r\n" not in out.read_bytes()
+
+
+# -- fields mode: where a finding is in the ad as given ------------------------------------
+def _finding(text: str, start: int, end: int) -> Finding:
+    return Finding("r", "c", "t", "t", "w", "w", "s", 0.5, start, end, text[start:end])
+
+
+def _spans(ad: dict[str, Any], phrase: str, length: int | None = None) -> tuple[Any, ...]:
+    a = Ad.from_input(ad)
+    start = a.text.index(phrase)
+    (f,) = with_fields(a, [_finding(a.text, start, start + (length or len(phrase)))])
+    return f.field, f.field_start, f.field_end
+
+
+@pytest.mark.parametrize(
+    ("ad", "phrase", "length", "want"),
+    [
+        # a pasted ad, and a mapping that brings its own text: offsets into "text"
+        ("Gaji 15jt tanpa pengalaman", "15jt", None, ("text", 5, 9)),
+        ({"text": "Admin. Gaji 15jt", "title": "Admin"}, "15jt", None, ("text", 12, 16)),
+        # the fields after the first: the joined text's offsets are not the field's
+        ({"title": "Admin", "description": "Kerja di Kamboja"}, "Kamboja", None,
+         ("description", 9, 16)),
+        # empty and blank fields are skipped by the join, and by the mapping
+        ({"title": "Admin", "company_profile": "", "requirements": "  ", "benefits": "Visa"},
+         "Visa", None, ("benefits", 0, 4)),
+        # a labelled field: offsets into the value, not the "Salary: " label
+        ({"title": "Admin", "salary_range": "USD 1,200"}, "USD", None, ("salary_range", 0, 3)),
+        # a match that starts in the label starts at the value's first character
+        ({"title": "Admin", "contact": "WA 0812"}, "Contact:", len("Contact: WA"),
+         ("contact", 0, 2)),
+        # a match that runs on into the next field is cut at the end of its first field
+        ({"title": "Admin online", "description": "di Kamboja"}, "online", len("online\ndi"),
+         ("title", 6, 12)),
+        # leading whitespace of a cell counts: offsets index the value as given
+        ({"title": "Admin", "description": "\n  Kerja di Kamboja  "}, "Kamboja", None,
+         ("description", 12, 19)),
+    ],
+)  # fmt: skip
+def test_finding_spans_map_into_the_field(
+    ad: Any, phrase: str, length: int | None, want: tuple[Any, ...]
+) -> None:
+    got = _spans(ad if isinstance(ad, dict) else {"text": ad}, phrase, length)
+    assert got == want
+    field, start, end = got
+    value = ad if isinstance(ad, str) else ad.get(field, ad.get("text"))
+    if length is None:  # a match inside one field: the slice of the value is the match
+        assert value[start:end] == phrase
+
+
+def test_scored_findings_slice_the_cells_as_given(det: Detector) -> None:
+    ad = {"title": "  Admin online", "description": "\n Customer service di Kamboja, gaji 15jt"}
+    frame = det.score_frame(pd.DataFrame([ad]))
+    findings = json.loads(frame.loc[0, "findings"])
+    assert {f["field"] for f in findings} == {"title", "description"}
+    for f in findings:
+        assert ad[f["field"]][f["field_start"] : f["field_end"]] == f["text"], f
