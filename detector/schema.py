@@ -413,20 +413,28 @@ NESTED_COLUMNS: tuple[str, ...] = ("findings", "contacts", "amounts", "destinati
 NUMBER_COLUMNS: tuple[str, ...] = ("scam_probability", "model_probability", "indicator_probability")
 
 
+#: JSON text of a nested cell: no spaces after separators (smaller cells, the same values).
+_DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _json_list(items: list[Any]) -> str:
+    # Most rows of a board have no findings, amounts or caveats: skip the encoder for those.
+    return _DUMP([x.to_dict() for x in items]) if items else "[]"
+
+
 def verdict_row(v: Verdict) -> dict[str, Any]:
     """The result columns of one verdict (``error`` None), nested values as JSON text."""
-    dump = json.dumps
     return {
         "scam_probability": v.probability,
         "risk": v.risk,
         "categories": ";".join(v.categories),
         "language": v.language,
         "mode": v.mode,
-        "findings": dump([f.to_dict() for f in v.findings], ensure_ascii=False),
-        "contacts": dump([c.to_dict() for c in v.contacts], ensure_ascii=False),
-        "amounts": dump([a.to_dict() for a in v.amounts], ensure_ascii=False),
-        "destinations": dump([d.to_dict() for d in v.destinations], ensure_ascii=False),
-        "caveats": dump([c.to_dict() for c in v.caveats], ensure_ascii=False),
+        "findings": _json_list(v.findings),
+        "contacts": _json_list(v.contacts),
+        "amounts": _json_list(v.amounts),
+        "destinations": _json_list(v.destinations),
+        "caveats": _json_list(v.caveats),
         "model_probability": v.model_probability,
         "indicator_probability": v.indicator_probability,
         "model_version": v.model_version,
