@@ -748,12 +748,7 @@ def cluster_dot(
     by several ads, then the rest, up to ``MAX_GRAPH_NODES``.
     """
     num = "line" if "line" in members.columns else "row"
-    ids_of = [
-        [x for x in dict.fromkeys(str(c).split(";")) if x and x not in hubs]
-        if isinstance(c, str)
-        else []
-        for c in members["contacts"]
-    ]
+    ids_of = [[x for x in network.contact_ids(c) if x not in hubs] for c in members["contacts"]]
     uses: dict[str, int] = {}
     for ids in ids_of:
         for i in ids:
@@ -849,7 +844,7 @@ def networks_tab(t: dict[str, str], lang: str) -> None:
             "risk": members["risk"],
             "scam_probability": members["scam_probability"],
             "categories": members["categories"],
-            "contacts": members["contacts"],
+            "contacts": [";".join(network.contact_ids(c)) for c in members["contacts"]],
         }
     )
     if companies is None:
