@@ -9,7 +9,7 @@ scores its test folds through this same code.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -24,7 +24,20 @@ from .model.explain import expert_terms
 from .model.features import indicator_vector
 from .model.persistence import ModelError, load_model
 from .rules import load_registry
-from .schema import META_FIELDS, TEXT_FIELDS, Ad, AdError, Caveat, Verdict
+from .schema import (
+    FIELD_LABELS,
+    META_FIELDS,
+    NUMBER_COLUMNS,
+    RESULT_COLUMNS,
+    TEXT_FIELDS,
+    Ad,
+    AdError,
+    Caveat,
+    Finding,
+    Verdict,
+    join_fields,
+    verdict_row,
+)
 
 #: Languages the lexical experts and the red-flag rules are written for.
 RULE_LANGUAGES = frozenset({"en", "id"})
@@ -67,6 +80,47 @@ def _row_ad(record: Mapping[str, Any], col: str | None) -> Ad:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)  # a number in a text column is still text to score
     return Ad.from_input(value)
+
+
+def field_spans(ad: Ad) -> list[tuple[str, int, int]]:
+    """Where each field's value sits in a fields ad's joined text: ``(field, start, end)``.
+
+    Empty when the ad's text is not its joined fields (a pasted ad, or a mapping that gave
+    its own ``text``): spans then index ``text`` itself.
+    """
+    if not ad.fields or ad.text != join_fields(ad.fields):
+        return []
+    spans, pos = [], 0
+    for name in TEXT_FIELDS:
+        value = ad.fields.get(name)
+        if not value:
+            continue
+        label = FIELD_LABELS.get(name, "")
+        start = pos + (len(label) + 1 if label else 0)
+        spans.append((name, start, start + len(value)))
+        pos = start + len(value) + 1  # the "\n" between fields
+    return spans
+
+
+def with_fields(ad: Ad, findings: Sequence[Finding]) -> list[Finding]:
+    """``findings`` with ``field``/``field_start``/``field_end`` set (see ``Finding``)."""
+    spans = field_spans(ad)
+    if not spans:
+        return [
+            dataclasses.replace(f, field="text", field_start=f.start, field_end=f.end)
+            for f in findings
+        ]
+    out = []
+    for f in findings:
+        # The field holding the first character (or the next one, for a start in a label).
+        name, start, end = next((s for s in spans if f.start < s[2]), spans[-1])
+        fs = min(max(f.start - start, 0), end - start)
+        fe = min(max(f.end - start, fs), end - start)
+        # Offsets into the value as the caller gave it (the joined text has it stripped).
+        lead = ad.field_leads.get(name, 0)
+        fs, fe = fs + lead, fe + lead
+        out.append(dataclasses.replace(f, field=name, field_start=fs, field_end=fe))
+    return out
 
 
 class Detector:
@@ -152,38 +206,18 @@ class Detector:
         verdicts = self._score_ads([ads[i] for i in good], with_terms=False) if good else []
         out = frame.copy()
         n = len(frame)
-        prob = np.full(n, np.nan)
-        risk: list[str | None] = [None] * n
-        findings: list[str | None] = [None] * n
-        cats: list[str | None] = [None] * n
-        contacts: list[str | None] = [None] * n
-        lang: list[str | None] = [None] * n
+        cols: dict[str, list[Any]] = {c: [None] * n for c in RESULT_COLUMNS}
+        for c in NUMBER_COLUMNS:
+            cols[c] = [np.nan] * n
         for i, v in zip(good, verdicts, strict=True):
-            prob[i] = v.probability
-            risk[i] = v.risk
-            findings[i] = json.dumps(
-                [
-                    {
-                        "rule_id": f.rule_id,
-                        "category": f.category,
-                        "text": f.text,
-                        "start": f.start,
-                        "end": f.end,
-                    }
-                    for f in v.findings
-                ],
-                ensure_ascii=False,
-            )
-            cats[i] = ";".join(v.categories)
-            contacts[i] = ";".join(dict.fromkeys(f"{c.kind}:{c.value}" for c in v.contacts))
-            lang[i] = v.language
-        out["scam_probability"] = prob
-        out["risk"] = risk
-        out["findings"] = findings
-        out["categories"] = cats
-        out["contacts"] = contacts
-        out["language"] = lang
-        out["error"] = errors
+            for c, value in verdict_row(v).items():
+                cols[c][i] = value
+        cols["error"] = errors
+        for c in RESULT_COLUMNS:
+            if c in NUMBER_COLUMNS:
+                out[c] = np.array([np.nan if x is None else x for x in cols[c]], dtype=float)
+            else:
+                out[c] = pd.Series(cols[c], index=frame.index, dtype=object)
         return out
 
     # -- internals -----------------------------------------------------------------------
@@ -243,7 +277,7 @@ class Detector:
                         short,
                         max((f.weight for f in an.findings), default=0.0),
                     ),
-                    findings=an.findings,
+                    findings=with_fields(ad, an.findings),
                     terms=terms,
                     language=lang,
                     caveats=caveats,

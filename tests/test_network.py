@@ -19,6 +19,7 @@ from detector.network import (
     link_key,
     network_risk,
 )
+from detector.network.keys import contact_ids
 
 FOOTER = "email:careers@bigboard.example"
 HOTLINE = "phone:+622150001234"
@@ -269,3 +270,26 @@ def test_network_risk(
 ) -> None:
     probs = np.full(size, 0.1)
     assert network_risk(risks, probs, size, companies, shared, not shared) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "ids"),
+    [
+        (None, []),
+        (float("nan"), []),
+        ("", []),
+        ("[]", []),
+        (
+            '[{"kind": "whatsapp", "value": "+6281200001111", "text": "WA 0812 0000 1111", '
+            '"start": 3, "end": 20, "flags": []}, {"kind": "email", "value": "a@b.example", '
+            '"text": "a@b.example", "start": 30, "end": 41, "flags": []}]',
+            ["whatsapp:+6281200001111", "email:a@b.example"],
+        ),
+        ([{"kind": "phone", "value": "+62215550101"}], ["phone:+62215550101"]),  # JSONL read back
+        ("whatsapp:+6281200001111;whatsapp:+6281200001111;email:a@b.example",  # older outputs
+         ["whatsapp:+6281200001111", "email:a@b.example"]),
+        ("[not json", []),
+    ],
+)  # fmt: skip
+def test_contact_ids_reads_every_shape_of_the_contacts_cell(cell: object, ids: list[str]) -> None:
+    assert contact_ids(cell) == ids

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..columns import ScanError, map_columns
+from ..schema import NUMBER_COLUMNS
 from .clusters import cluster_output, partition_files
 from .readers import detect_format, expand_inputs, read_chunks
 from .results import RESULT_COLUMNS, canonical, combine_results, get_detector, score_canonical
@@ -42,10 +43,15 @@ def _score_partition(
         canon = canonical(frame.iloc[ok_rows], mapping)
         scored = score_canonical(get_detector(model_dir), canon)
         for c in RESULT_COLUMNS:
-            col = np.array(frame[c].tolist(), dtype=object if c != "scam_probability" else float)
-            col[ok_rows] = scored[c].tolist()
+            col = np.array(frame[c].tolist(), dtype=float if c in NUMBER_COLUMNS else object)
+            col[ok_rows] = (
+                [np.nan if v is None else v for v in scored[c].tolist()]
+                if (c in NUMBER_COLUMNS)
+                else scored[c].tolist()
+            )
             frame[c] = col
-    frame["scam_probability"] = frame["scam_probability"].astype(float)
+    for c in NUMBER_COLUMNS:
+        frame[c] = frame[c].astype(float)
     return frame
 
 
@@ -84,7 +90,8 @@ def scan_dask(
     mapping = map_columns(list(first.frame.columns), text_column, column_map)
     meta = combine_results(first, np.array([], dtype=int), None, number_column).iloc[:0]
     meta["source_file"] = pd.Series(dtype=object)
-    meta["scam_probability"] = meta["scam_probability"].astype(float)
+    for c in NUMBER_COLUMNS:
+        meta[c] = meta[c].astype(float)
     parts = [
         dask.delayed(_read_file_frame)(f, input_format, number_column, list(meta.columns))  # type: ignore[attr-defined]
         for f in files

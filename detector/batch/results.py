@@ -11,19 +11,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ..columns import SCORED_FIELDS, ScanError, map_columns
-from ..schema import META_FIELDS
+from ..schema import META_FIELDS, NUMBER_COLUMNS, RESULT_COLUMNS
 from .chunks import Chunk
-
-RESULT_COLUMNS: tuple[str, ...] = (
-    "scam_probability",
-    "risk",
-    "findings",
-    "categories",
-    "contacts",
-    "language",
-    "error",
-)
-
 
 DETECTORS: dict[str | None, Any] = {}
 
@@ -131,25 +120,27 @@ def combine_results(
     """The chunk's original columns + line number + result columns, in input order."""
     n = len(chunk.frame)
     cols: dict[str, list[Any]] = {c: [None] * n for c in RESULT_COLUMNS}
-    cols["scam_probability"] = [np.nan] * n
+    for c in NUMBER_COLUMNS:
+        cols[c] = [np.nan] * n
     if scored is not None and len(ok_rows):
+        at = ok_rows.tolist()
         for c in RESULT_COLUMNS:
             dst = cols[c]
-            for i, v in zip(ok_rows.tolist(), scored[c].tolist(), strict=True):
+            for i, v in zip(at, scored[c].tolist(), strict=True):
                 dst[i] = v
     errs = cols["error"]
     for i, e in enumerate(chunk.errors):
         if e is not None:
             errs[i] = e
-    # Missing values are None in text columns, whatever the pandas version's NA.
-    for c in RESULT_COLUMNS[1:]:
-        cols[c] = [v if isinstance(v, str) else None for v in cols[c]]
     out = chunk.frame.reset_index(drop=True).copy()
     for c in (number_column, *RESULT_COLUMNS):
         if c in out.columns:  # an input column with our name: keep it, renamed
             out = out.rename(columns={c: f"input_{c}"})
     out[number_column] = chunk.numbers
-    out["scam_probability"] = np.asarray(cols["scam_probability"], dtype=float)
-    for c in RESULT_COLUMNS[1:]:
-        out[c] = pd.Series(cols[c], dtype=object)
+    for c in RESULT_COLUMNS:
+        if c in NUMBER_COLUMNS:
+            out[c] = np.array([np.nan if v is None else v for v in cols[c]], dtype=float)
+        else:
+            # Missing values are None in text columns, whatever the pandas version's NA.
+            out[c] = pd.Series([v if isinstance(v, str) else None for v in cols[c]], dtype=object)
     return out

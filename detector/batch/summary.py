@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..network.keys import contact_ids
 from ..schema import RISKS
 from .chunks import Chunk
 
@@ -75,7 +76,7 @@ class ScanSummary:
                 self.categories.update(cell.split(";"))
         for cell in frame["contacts"].dropna():
             if cell:
-                self.contacts.update(cell.split(";"))
+                self.contacts.update(contact_ids(cell))
         if len(self.contacts) > self.MAX_CONTACTS:
             self.contacts = Counter({k: v for k, v in self.contacts.items() if v > 1})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import sys
@@ -15,7 +16,52 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..columns import ScanError
-from ..schema import clean_text
+from ..schema import NESTED_COLUMNS, NUMBER_COLUMNS, clean_text
+
+_NESTED = frozenset(NESTED_COLUMNS)
+
+
+def jsonl_text(frame: pd.DataFrame) -> str:
+    """The rows as JSON lines; nested result columns (JSON text) are embedded as JSON.
+
+    Missing values (None, NaN) are ``null``; numbers and booleans are JSON numbers and
+    booleans; anything else is its text.
+    """
+    if not len(frame):
+        return ""
+    names = [str(c) for c in frame.columns]
+    keys = [json.dumps(c, ensure_ascii=False) + ":" for c in names]
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    columns = []
+    for name, c in zip(names, frame.columns, strict=True):
+        values = frame[c].tolist()
+        if name in _NESTED:
+            columns.append([v if isinstance(v, str) else "null" for v in values])
+        else:
+            columns.append([_json_cell(v, dumps) for v in values])
+    lines = [
+        "{" + ",".join(k + v for k, v in zip(keys, row, strict=True)) + "}"
+        for row in zip(*columns, strict=True)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _json_cell(v: Any, dumps: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, float):
+        return "null" if v != v or v in (float("inf"), float("-inf")) else repr(v)
+    if isinstance(v, (str, bool, int)):
+        return dumps(v)
+    if isinstance(v, (list, dict)):
+        return dumps(v)
+    if isinstance(v, pd.Timestamp):
+        return dumps(v.isoformat())
+    if v is pd.NA or v is pd.NaT:
+        return "null"
+    if isinstance(v, np.generic):
+        return _json_cell(v.item(), dumps)
+    return dumps(str(v))
 
 
 class Writer:
@@ -75,14 +121,17 @@ class Writer:
             header = False
             frame = _conform(frame, self.columns)
         if self.fmt == "csv":
-            # CRLF (RFC 4180): the csv module quotes a field holding any character of the
-            # line terminator, so a lone CR in a cell is quoted too (with "\n" it was not,
-            # and readers split the row there).
-            data = frame.to_csv(index=False, header=header, lineterminator="\r\n", sep=self.sep)
+            data = frame.to_csv(index=False, header=header, lineterminator="\n", sep=self.sep)
+            if "\r" in data:
+                # The csv module quotes a field holding a character of the line terminator,
+                # and with "\n" a lone CR is not one: readers would split the row there.
+                # Such a chunk is written with every field quoted (rare; still LF lines).
+                data = frame.to_csv(
+                    index=False, header=header, lineterminator="\n", sep=self.sep,
+                    quoting=csv.QUOTE_ALL,
+                )  # fmt: skip
         else:
-            data = frame.to_json(orient="records", lines=True, force_ascii=False)
-            if data and not data.endswith("\n"):
-                data += "\n"
+            data = jsonl_text(frame)
         try:
             raw = data.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate got past the readers: never crash on it
@@ -168,9 +217,9 @@ def _conform(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def schema_for(frame: pd.DataFrame) -> pa.Schema:
     fields = []
     for c in frame.columns:
-        if c == "scam_probability":
+        if c in NUMBER_COLUMNS:
             t = pa.float64()
-        elif c in ("line", "row"):
+        elif c in ("line", "row", "cluster_id"):
             t = pa.int64()
         elif frame[c].dtype == object:
             t = pa.string()
@@ -219,9 +268,21 @@ def read_output(path: str, fmt: str, rows: int | None = None) -> Iterator[pd.Dat
         else:
             yield from pd.read_csv(path, chunksize=rows, **opts)
     elif rows is None:
-        yield pd.read_json(path, lines=True, dtype=False)
+        yield _nested_as_text(pd.read_json(path, lines=True, dtype=False))
     else:
-        yield from pd.read_json(path, lines=True, dtype=False, chunksize=rows)
+        for part in pd.read_json(path, lines=True, dtype=False, chunksize=rows):
+            yield _nested_as_text(part)
+
+
+def _nested_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    # JSONL holds the nested columns as JSON; in memory they are JSON text, as in CSV.
+    for c in NESTED_COLUMNS:
+        if c in frame.columns:
+            frame[c] = [
+                json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else None
+                for v in frame[c].tolist()
+            ]
+    return frame
 
 
 def sort_output(path: str, fmt: str) -> None:

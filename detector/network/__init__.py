@@ -21,7 +21,7 @@ output. May import :mod:`detector.columns` and :mod:`detector.schema` only.
 
 from .dask import cluster_dask
 from .graph import ClusterCollector, cluster, text_links
-from .keys import NUM_BANDS, band_keys, band_matrix, link_key, shingles
+from .keys import NUM_BANDS, band_keys, band_matrix, contact_ids, link_key, shingles
 from .table import CLUSTER_COLUMNS, ROW_COLUMNS, network_note, network_risk, row_columns
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "band_matrix",
     "cluster",
     "cluster_dask",
+    "contact_ids",
     "link_key",
     "network_note",
     "network_risk",

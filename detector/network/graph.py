@@ -16,7 +16,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..columns import ScanError, map_columns
-from .keys import NUM_BANDS, band_matrix, link_key
+from .keys import NUM_BANDS, band_matrix, contact_ids, link_key
 from .table import CLUSTER_COLUMNS, clean_value, iso, network_risk, posting_times, row_columns
 
 _TEXT_FIELDS = ("text", "title", "description", "requirements")
@@ -47,14 +47,14 @@ def row_texts(frame: pd.DataFrame, mapping: Mapping[str, str]) -> list[str]:
 
 
 def id_pairs(contacts: Iterable[Any], offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(row, link key) pairs from ``contacts`` strings, each key once per row."""
+    """(row, link key) pairs from ``contacts`` cells (see ``contact_ids``), each key once
+    per row."""
     rows: list[int] = []
     ids: list[str] = []
     for r, c in enumerate(contacts, start=offset):
-        if isinstance(c, str) and c:
-            for i in dict.fromkeys(link_key(x) for x in c.split(";") if x):
-                rows.append(r)
-                ids.append(i)
+        for i in dict.fromkeys(link_key(x) for x in contact_ids(c)):
+            rows.append(r)
+            ids.append(i)
     return np.asarray(rows, dtype=np.int64), np.asarray(ids, dtype=object)
 
 
@@ -120,7 +120,7 @@ def hub_limit(n: int, hub_share: float, min_hub_rows: int) -> int:
 class ClusterCollector:
     """Collects per-row keys chunk by chunk (as a scan writes), then clusters them.
 
-    Memory per row: the 16 band keys (128 bytes), the contacts string, and small codes for
+    Memory per row: the 16 band keys (128 bytes), the contact identifiers, and small codes for
     the summary columns (repeated names, risks and categories are stored once).
     """
 
@@ -178,9 +178,9 @@ class ClusterCollector:
             keys, ok = band_matrix(row_texts(frame, m))
             self._bands.append(keys[ok])
             self._has_text.append(ok)
-        self._contacts.append(
-            np.array([c if isinstance(c, str) else None for c in frame["contacts"]], dtype=object)
-        )
+        ids = np.empty(n, dtype=object)
+        ids[:] = [contact_ids(c) for c in frame["contacts"].tolist()]
+        self._contacts.append(ids)
         self._prob.append(pd.to_numeric(frame["scam_probability"], errors="coerce").to_numpy(float))
         coded = self._coded
         coded["risk"].append(self._code(r if isinstance(r, str) else None for r in frame["risk"]))
@@ -282,12 +282,9 @@ class ClusterCollector:
             ids: Counter[str] = Counter()
             spelling: dict[str, str] = {}
             for r in idx:
-                if not cols["contacts"][r]:
-                    continue
                 keys: dict[str, str] = {}
-                for i in cols["contacts"][r].split(";"):
-                    if i:
-                        keys.setdefault(link_key(i), i)
+                for i in cols["contacts"][r]:
+                    keys.setdefault(link_key(i), i)
                 for key, i in keys.items():
                     if key not in self.hubs:
                         ids[key] += 1

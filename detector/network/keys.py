@@ -4,9 +4,11 @@ telephone number, however an ad wrote it). Equal across processes and machines.
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash
@@ -88,3 +90,33 @@ def link_key(identifier: str) -> str:
         if identifier.startswith(kind) and identifier[len(kind) : len(kind) + 1] == "+":
             return "phone:" + identifier[len(kind) :]
     return identifier
+
+
+def contact_ids(cell: Any) -> list[str]:
+    """The identifiers (``kind:value``, e.g. ``whatsapp:+6281234567890``) of one row's
+    ``contacts`` cell, in order, each once.
+
+    The cell is what a scan or ``Detector.score_frame`` writes: JSON text of a list of
+    contacts (``Contact.to_dict()``), that list itself (JSONL read back) or a list of
+    identifiers. The older
+    ``kind:value;kind:value`` text is still read, so earlier outputs can be clustered.
+    """
+    if isinstance(cell, str):
+        s = cell.strip()
+        if not s:
+            return []
+        if s[0] != "[":
+            return list(dict.fromkeys(x for x in s.split(";") if x))
+        try:
+            cell = json.loads(s)
+        except ValueError:
+            return []
+    if not isinstance(cell, (list, tuple)):
+        return []
+    out = (
+        c if isinstance(c, str) else f"{c['kind']}:{c['value']}"
+        for c in cell
+        if (isinstance(c, str) and c)
+        or (isinstance(c, Mapping) and c.get("kind") and c.get("value"))
+    )
+    return list(dict.fromkeys(out))
