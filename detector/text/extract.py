@@ -31,6 +31,8 @@ from detector.text.normalize import Normalized, normalize
 from detector.text.patterns import Pattern, hits, search
 
 __all__ = [
+    "contact_placeholders",
+    "placeholder",
     "TextBytes",
     "MAX_ITEMS",
     "USD_PER_UNIT",
@@ -652,6 +654,48 @@ def extract_amounts(text: str | Normalized) -> list[Amount]:
     return out
 
 
+#: The word the model's vocabulary has for each kind of contact (see
+#: :func:`contact_placeholders`). A link of any kind (wa.me, t.me, line.me) is a URL.
+PLACEHOLDERS: dict[str, str] = {
+    "url": "urltoken",
+    "email": "emailtoken",
+    "phone": "phonetoken",
+    "whatsapp": "phonetoken",
+}
+
+
+def placeholder(contact: Contact) -> str | None:
+    """The placeholder word for ``contact`` in the model's text, or None to keep it as written
+    (a Telegram or Line handle, a bank or e-wallet number: its words stay, its digits fold)."""
+    if "link" in contact.flags:
+        return "urltoken"
+    return PLACEHOLDERS.get(contact.kind)
+
+
+def contact_placeholders(text: str) -> str:
+    """``text`` with each contact :func:`extract_contacts` finds replaced by its placeholder
+    word (`` urltoken ``, `` emailtoken ``, `` phonetoken ``), so the model reads contacts
+    exactly where the red-flag rules and the network keys see them.
+
+    Spans are the original text's; everything outside a replaced contact is unchanged.
+    """
+    if not text:
+        return text
+    out: list[str] = []
+    pos = 0
+    for c in sorted(extract_contacts(text), key=lambda c: c.start):
+        word = placeholder(c)
+        if word is None or c.start < pos:
+            continue
+        out.append(text[pos : c.start])
+        out.append(f" {word} ")
+        pos = c.end
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
 # ---------------------------------------------------------------------------------------------
 # destinations
 
@@ -831,6 +875,9 @@ _LANG_SLICE = 700
 
 @lru_cache(maxsize=1)
 def _langid():  # type: ignore[no-untyped-def]
+    # py3langid 0.4's documented way to get probabilities (its README, "Usage"): the
+    # package-level classify() gives raw scores; LanguageIdentifier and MODEL_FILE are the
+    # public names the README imports for normalised ones. The model ships in the wheel.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
