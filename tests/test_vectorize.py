@@ -13,6 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from detector.model.vectorize import LexicalFeatures, NgramTfidf, lexical_array, lexical_text
 from detector.schema import FIELD_LABELS, TEXT_FIELDS, join_fields
+from detector.text.extract import contact_placeholders, extract_contacts
 
 CORPUS = [
     "Customer service staff needed in Phnom Penh, salary USD 1,200 per month!",
@@ -94,6 +95,39 @@ def test_lexical_text_folds_contacts_digits_and_case() -> None:
     ]
     assert lexical_text("ＦＵＬＬ width ＷＡ") == "full width wa"  # NFKC
     assert lexical_text("") == ""
+
+
+def test_contacts_become_placeholders_where_the_text_layer_finds_them() -> None:
+    ad = (
+        "Kerja 08.00 - 17.00, WA 0812-3456-7890, wa.me/6281234567890, "
+        "daftar di karir.contoh.example.id atau hr.contoh@gmail.com"
+    )
+    kinds = [c.kind for c in extract_contacts(ad)]
+    assert kinds == ["whatsapp", "whatsapp", "url", "email"]
+    # Working hours are no phone number; a wa.me link is a URL; a bare domain is a URL.
+    assert lexical_text(ad).split() == (
+        [
+            "kerja",
+            ".",
+            "-",
+            ".",
+            ",",
+            "wa",
+            "phonetoken",
+            ",",
+            "urltoken",
+            ",",
+            "daftar",
+            "di",
+            "urltoken",
+            "atau",
+            "emailtoken",
+        ]
+    )
+    # The placeholder replaces exactly the contact's span of the original text.
+    masked = contact_placeholders("Hubungi @hrd_contoh atau 0812 3456 7890 sekarang")
+    assert masked == "Hubungi @hrd_contoh atau  phonetoken  sekarang"
+    assert contact_placeholders("tanpa kontak") == "tanpa kontak"
 
 
 def fields_rows() -> list[dict[str, str]]:

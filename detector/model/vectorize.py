@@ -33,24 +33,18 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
+from ..text.extract import contact_placeholders
 from ..text.patterns import Pattern, match_spans, search
 
-# lexical_text's steps as (RE2 pattern, replacement). The order matters: contacts become
-# placeholder tokens before digits are folded; "Rp 15.000.000" is money, not a phone, so
-# thousands separators become commas (twice: a match consumes the digit the next group needs)
-# before phones are matched.
+# lexical_text's steps as (RE2 pattern, replacement), after the text layer has replaced the
+# contacts it finds by placeholder tokens (contact_placeholders: the same contacts the rules
+# and the network keys see). "Rp 15.000.000" is money: thousands separators become commas
+# (twice: a match consumes the digit the next group needs) before digits are folded.
 _LEXICAL_STEPS: tuple[tuple[str, str], ...] = (
     # EMSCAD replaced contacts by tokens such as #URL_0a1b...#; pasted ads carry real ones.
     (r"#(URL|EMAIL|PHONE)_[0-9a-fA-F]+#", r" \1token "),
-    (r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " emailtoken "),
-    (
-        r"(?i)(?:https?://|www\.)[^\s<>\"']+"
-        r"|\b[a-z0-9-]+\.(?:com|id|net|org|co|io|ly|me)/[^\s<>\"']*",
-        " urltoken ",
-    ),
     (r"(\d)\.(\d{3})", r"\1,\2"),
     (r"(\d)\.(\d{3})", r"\1,\2"),
-    (r"\+?\d[\d\s().-]{7,16}\d", " phonetoken "),
     (r"[1-9]", "0"),
     # A bare number ("000" of "£28,000", a year, a store number) says where or when an ad was
     # posted, not how it recruits; digits inside a token ("00jt", "00k") stay.
@@ -164,6 +158,7 @@ def _lexical_few(texts: list[str | None]) -> list[str | None]:
         if text is None:
             out.append(None)
             continue
+        text = contact_placeholders(text) if text else text
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)
         data = text.encode("utf-8")
@@ -181,6 +176,7 @@ def lexical_array(texts: Sequence[str] | pd.Series | pa.Array) -> pa.Array:
     a = _strings(texts)
     if len(a) == 0 or pc.sum(pc.binary_length(a)).as_py() <= SMALL_BATCH_BYTES:
         return pa.array(_lexical_few(a.to_pylist()), type=pa.large_string())
+    a = pa.array([contact_placeholders(t) if t else t for t in a.to_pylist()], type=a.type)
     a = _nfkc(a)
     for pattern, replacement in _LEXICAL_STEPS[:-2]:
         a = pc.replace_substring_regex(a, pattern, replacement)

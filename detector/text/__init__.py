@@ -4,9 +4,13 @@
   shared with the rules and the vectoriser;
 * :mod:`detector.text.normalize` -- Unicode/homoglyph/leet folding with an offset map back to
   the original text;
-* :mod:`detector.text.extract` -- contacts, money amounts, destinations, language.
+* :mod:`detector.text.extract` -- contacts, money amounts, destinations, language, and the
+  placeholder words the model reads in place of contacts (``contact_placeholders``).
 
-Owns: everything that reads raw ad text before the rules. May import only
-:mod:`detector.schema` (layer 0) and libraries; every later layer (rules, model, network,
-batch, front ends) reads contacts and spans from here, so they all agree.
+Owns: everything that reads raw ad text before the rules, and the data it reads (Unicode
+confusables from ``confusable-homoglyphs``, numbering plans from ``phonenumbers``, country
+names from ``pycountry``; all shipped in their wheels, nothing downloaded). May import only
+layer 0 (:mod:`detector.schema`, :mod:`detector.i18n`, :mod:`detector.paths`) and libraries;
+every later layer (rules, model, network, batch, front ends) reads contacts and spans from
+here, so they all agree.
 """

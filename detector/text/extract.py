@@ -19,6 +19,7 @@ modules beside this one is the next step (not done yet).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from functools import lru_cache
 
@@ -31,6 +32,8 @@ from detector.text.normalize import Normalized, normalize
 from detector.text.patterns import Pattern, hits, search
 
 __all__ = [
+    "contact_placeholders",
+    "placeholder",
     "TextBytes",
     "MAX_ITEMS",
     "USD_PER_UNIT",
@@ -378,6 +381,26 @@ def extract_contacts(text: str | Normalized) -> list[Contact]:
         flagged ``free_mail``; URLs on shorteners are flagged ``url_shortener``; bank and
         e-wallet numbers have kind ``bank_account`` / ``ewallet`` and value ``"BCA:123…"``.
     """
+    key = text if isinstance(text, str) else text.original
+    cached = _RECENT_CONTACTS.get(key)
+    if cached is not None:
+        return list(cached)
+    found = _extract_contacts(text)
+    _RECENT_CONTACTS[key] = tuple(found)
+    if len(_RECENT_CONTACTS) > RECENT_CONTACTS:
+        # The oldest goes; the server's threads may race for it, and losing is harmless.
+        with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+            del _RECENT_CONTACTS[next(iter(_RECENT_CONTACTS))]
+    return found
+
+
+#: Texts whose contacts are remembered: scoring asks twice for one ad's (the red-flag rules,
+#: then the model's placeholder tokens), and a chunk of a scan is at most this many ads.
+RECENT_CONTACTS = 2048
+_RECENT_CONTACTS: dict[str, tuple[Contact, ...]] = {}
+
+
+def _extract_contacts(text: str | Normalized) -> list[Contact]:
     t = _as_text(text)
     data = t.data
     out: list[Contact] = []
@@ -652,6 +675,48 @@ def extract_amounts(text: str | Normalized) -> list[Amount]:
     return out
 
 
+#: The word the model's vocabulary has for each kind of contact (see
+#: :func:`contact_placeholders`). A link of any kind (wa.me, t.me, line.me) is a URL.
+PLACEHOLDERS: dict[str, str] = {
+    "url": "urltoken",
+    "email": "emailtoken",
+    "phone": "phonetoken",
+    "whatsapp": "phonetoken",
+}
+
+
+def placeholder(contact: Contact) -> str | None:
+    """The placeholder word for ``contact`` in the model's text, or None to keep it as written
+    (a Telegram or Line handle, a bank or e-wallet number: its words stay, its digits fold)."""
+    if "link" in contact.flags:
+        return "urltoken"
+    return PLACEHOLDERS.get(contact.kind)
+
+
+def contact_placeholders(text: str) -> str:
+    """``text`` with each contact :func:`extract_contacts` finds replaced by its placeholder
+    word (`` urltoken ``, `` emailtoken ``, `` phonetoken ``), so the model reads contacts
+    exactly where the red-flag rules and the network keys see them.
+
+    Spans are the original text's; everything outside a replaced contact is unchanged.
+    """
+    if not text:
+        return text
+    out: list[str] = []
+    pos = 0
+    for c in sorted(extract_contacts(text), key=lambda c: c.start):
+        word = placeholder(c)
+        if word is None or c.start < pos:
+            continue
+        out.append(text[pos : c.start])
+        out.append(f" {word} ")
+        pos = c.end
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
 # ---------------------------------------------------------------------------------------------
 # destinations
 
@@ -831,6 +896,9 @@ _LANG_SLICE = 700
 
 @lru_cache(maxsize=1)
 def _langid():  # type: ignore[no-untyped-def]
+    # py3langid 0.4's documented way to get probabilities (its README, "Usage"): the
+    # package-level classify() gives raw scores; LanguageIdentifier and MODEL_FILE are the
+    # public names the README imports for normalised ones. The model ships in the wheel.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
