@@ -23,12 +23,11 @@ from .model.ensemble import MODEL_FORMAT, SHORT_AD_WORDS, JobScamModel
 from .model.explain import expert_terms
 from .model.features import indicator_vector
 from .model.persistence import ModelError, load_model
+from .rows import NUMBER_COLUMNS, RESULT_COLUMNS, verdict_row
 from .rules import load_registry
 from .schema import (
     FIELD_LABELS,
     META_FIELDS,
-    NUMBER_COLUMNS,
-    RESULT_COLUMNS,
     TEXT_FIELDS,
     Ad,
     AdError,
@@ -36,7 +35,6 @@ from .schema import (
     Finding,
     Verdict,
     join_fields,
-    verdict_row,
 )
 
 #: Languages the lexical experts and the red-flag rules are written for.

@@ -24,7 +24,8 @@ from detector.batch import scan
 from detector.core import with_fields
 from detector.front.cli import main
 from detector.front.server import create_app
-from detector.schema import NESTED_COLUMNS, RESULT_COLUMNS, TEXT_FIELDS, Ad, Finding
+from detector.rows import NESTED_COLUMNS, RESULT_COLUMNS
+from detector.schema import TEXT_FIELDS, Ad, Finding
 
 PASTED = [
     "Dicari admin online di Kamboja, gaji 15 juta/bulan, tiket pesawat gratis, visa turis, "

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import detector.model.vectorize as vectorize
+import detector.model.prepare as vectorize
 from detector.schema import Ad
 
 ROOT = Path(__file__).resolve().parents[1]

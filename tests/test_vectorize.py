@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from detector.model.vectorize import LexicalFeatures, NgramTfidf, lexical_array, lexical_text
+from detector.model.prepare import lexical_array, lexical_text
+from detector.model.vectorize import LexicalFeatures, NgramTfidf
 from detector.schema import FIELD_LABELS, TEXT_FIELDS, join_fields
 from detector.text.extract import contact_placeholders, extract_contacts
 
@@ -188,7 +189,7 @@ def test_fields_features_accept_a_frame_or_columns_and_missing_fields() -> None:
 
 def test_small_and_large_batches_give_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
     """One ad is looked up with Python dicts, a chunk with Arrow: the matrices must agree."""
-    import detector.model.vectorize as vectorize
+    import detector.model.prepare as vectorize
 
     rows = fields_rows() * 3
     cols = {f: [r.get(f, "") for r in rows] for f in TEXT_FIELDS}
@@ -204,7 +205,7 @@ def test_small_and_large_batches_give_the_same_matrix(monkeypatch: pytest.Monkey
 
 def test_few_and_many_ads_are_tokenized_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     """A pasted ad is tokenized with a precompiled RE2, a chunk with Arrow's kernel."""
-    import detector.model.vectorize as vectorize
+    import detector.model.prepare as vectorize
 
     tricky = [
         "café naïve résumé: 日本語 の 求人 snake_case_token and x y z—don’t",

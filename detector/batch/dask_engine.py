@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..columns import ScanError, map_columns
-from ..schema import NUMBER_COLUMNS
+from ..rows import NUMBER_COLUMNS
 from .clusters import cluster_output, partition_files
 from .readers import detect_format, expand_inputs, read_chunks
 from .results import RESULT_COLUMNS, canonical, combine_results, get_detector, score_canonical

@@ -11,7 +11,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ..columns import SCORED_FIELDS, ScanError, map_columns
-from ..schema import META_FIELDS, NUMBER_COLUMNS, RESULT_COLUMNS
+from ..rows import NUMBER_COLUMNS, RESULT_COLUMNS
+from ..schema import META_FIELDS
 from .chunks import Chunk
 
 DETECTORS: dict[str | None, Any] = {}

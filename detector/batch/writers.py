@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..columns import ScanError
-from ..schema import NESTED_COLUMNS, NUMBER_COLUMNS, clean_text
+from ..rows import NESTED_COLUMNS, NUMBER_COLUMNS
+from ..schema import clean_text
 
 _NESTED = frozenset(NESTED_COLUMNS)
 

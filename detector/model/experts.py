@@ -30,7 +30,7 @@ PER_FIELD = ("title", "company_profile", "description", "requirements", "benefit
 #: recruits (its tokens were top features: ``location gb``, ``us ca``); risky destinations are
 #: the red-flag rules' job.
 LEXICAL_PARTS = tuple(f for f in TEXT_FIELDS if f != "location")
-#: The placeholder tokens :func:`~detector.model.vectorize.lexical_array` writes for contacts.
+#: The placeholder tokens :func:`~detector.model.prepare.lexical_array` writes for contacts.
 CONTACT_TOKENS = ("urltoken", "emailtoken", "phonetoken")
 #: ISO 4217 codes: how a page formats pay ("IDR 5.000.000" on a portal, "Rp" in a post), not
 #: what it offers (amounts are the red-flag rules' evidence).
@@ -143,7 +143,7 @@ class WordLogistic(BaseEstimator, ClassifierMixin):
     """Word TF-IDF (1-2 grams) -> logistic regression: the real-ads expert (scam or not, on
     the real ads of both languages) and the era gate (modern ad or EMSCAD-like, on English).
 
-    Text is prepared as for every lexical block (:func:`~detector.model.vectorize.lexical_array`):
+    Text is prepared as for every lexical block (:func:`~detector.model.prepare.lexical_array`):
     contacts become placeholder tokens, numbers are folded or dropped, and only runs of
     letters and digits become tokens, so emoji, punctuation, line breaks and casing, which
     say what kind of page an ad was quoted from, are not features. Each language weighs as

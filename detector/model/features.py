@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..rules import Analysis
-from .vectorize import lexical_array, lexical_text
+from .prepare import lexical_array, lexical_text
 
 __all__ = [
     "CONTACT_FEATURES",

@@ -14,7 +14,8 @@ from scipy.sparse.csgraph import connected_components
 from ..schema import TEXT_FIELDS, join_fields
 from .decision import META_FLAGS
 from .experts import LEXICAL_PARTS
-from .vectorize import NgramTfidf, lexical_array
+from .prepare import lexical_array
+from .vectorize import NgramTfidf
 
 #: Cosine similarity at or above which two ads are the same template.
 TEMPLATE_SIMILARITY = 0.8

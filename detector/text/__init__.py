@@ -4,8 +4,11 @@
   shared with the rules and the vectoriser;
 * :mod:`detector.text.normalize` -- Unicode/homoglyph/leet folding with an offset map back to
   the original text;
-* :mod:`detector.text.extract` -- contacts, money amounts, destinations, language, and the
-  placeholder words the model reads in place of contacts (``contact_placeholders``).
+* :mod:`detector.text.characters` -- the character tables normalisation folds with;
+* :mod:`detector.text.extract` -- the door to the extractors: :mod:`~detector.text.contacts`
+  (and the placeholder words the model reads in their place, ``contact_placeholders``),
+  :mod:`~detector.text.money`, :mod:`~detector.text.places`, :mod:`~detector.text.language`,
+  over the shared byte view of :mod:`~detector.text.textbytes`.
 
 Owns: everything that reads raw ad text before the rules, and the data it reads (Unicode
 confusables from ``confusable-homoglyphs``, numbering plans from ``phonenumbers``, country

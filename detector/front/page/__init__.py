@@ -1,7 +1,7 @@
 """The web page's helpers: everything ``app.py`` (the Streamlit script) needs except the
 Streamlit calls that lay the page out.
 
-Rooms: :mod:`.words` (the page's text from the language catalogues, and escaping for
+Owns :mod:`.words` (the page's text from the language catalogues, and escaping for
 Markdown), :mod:`.data` (the only door to the batch scanner and the network clustering: the
 few functions to re-point when their packages move), :mod:`.tables` (result tables and the
 histogram with headers and values in the reader's language), :mod:`.graph` (a cluster's
