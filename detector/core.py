@@ -26,7 +26,6 @@ from .model.persistence import ModelError, load_model
 from .rows import NUMBER_COLUMNS, RESULT_COLUMNS, verdict_row
 from .rules import load_registry
 from .schema import (
-    FIELD_LABELS,
     META_FIELDS,
     TEXT_FIELDS,
     Ad,
@@ -34,7 +33,7 @@ from .schema import (
     Caveat,
     Finding,
     Verdict,
-    join_fields,
+    field_layout,
 )
 
 #: Languages the lexical experts and the red-flag rules are written for.
@@ -86,18 +85,10 @@ def field_spans(ad: Ad) -> list[tuple[str, int, int]]:
     Empty when the ad's text is not its joined fields (a pasted ad, or a mapping that gave
     its own ``text``): spans then index ``text`` itself.
     """
-    if not ad.fields or ad.text != join_fields(ad.fields):
+    if not ad.fields:
         return []
-    spans, pos = [], 0
-    for name in TEXT_FIELDS:
-        value = ad.fields.get(name)
-        if not value:
-            continue
-        label = FIELD_LABELS.get(name, "")
-        start = pos + (len(label) + 1 if label else 0)
-        spans.append((name, start, start + len(value)))
-        pos = start + len(value) + 1  # the "\n" between fields
-    return spans
+    text, spans = field_layout(ad.fields)
+    return spans if ad.text == text else []
 
 
 def with_fields(ad: Ad, findings: Sequence[Finding]) -> list[Finding]:

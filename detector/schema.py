@@ -172,13 +172,26 @@ class Ad:
 
 def join_fields(fields: Mapping[str, str]) -> str:
     """Join text fields into the one text a person would paste."""
-    parts = []
+    return field_layout(fields)[0]
+
+
+def field_layout(fields: Mapping[str, str]) -> tuple[str, list[tuple[str, int, int]]]:
+    """The joined text (:func:`join_fields`) and where each field's value sits in it:
+    ``(field, start, end)`` for every non-empty field, in order."""
+    parts: list[str] = []
+    spans: list[tuple[str, int, int]] = []
+    pos = 0
     for name in TEXT_FIELDS:
         value = fields.get(name)
-        if value:
-            label = FIELD_LABELS.get(name, "")
-            parts.append(f"{label} {value}".strip() if label else value)
-    return "\n".join(parts)
+        if not value:
+            continue
+        label = FIELD_LABELS.get(name, "")
+        part = f"{label} {value}".strip() if label else value
+        start = pos + (len(label) + 1 if label else 0)
+        spans.append((name, start, pos + len(part)))
+        parts.append(part)
+        pos += len(part) + 1  # the "\n" between fields
+    return "\n".join(parts), spans
 
 
 def _check_text(text: str) -> None:
