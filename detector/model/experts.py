@@ -12,7 +12,6 @@ Learned state is plain arrays (see :mod:`detector.model.persistence`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -100,14 +99,9 @@ class TwoLinearScores(BaseEstimator, ClassifierMixin):
             cached = self._presence = self.ratio_ * self.nb_coef_
         return cached
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
-        state.pop("_presence", None)  # derived, rebuilt on first use
-        return state
-
     def term_weights(self, scales: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Per-term weight on TF-IDF values and on term presence, each scaled into log-odds."""
-        return self.svm_coef_ * scales[0], self.ratio_ * self.nb_coef_ * scales[1]
+        return self.svm_coef_ * scales[0], self._presence_weights() * scales[1]
 
     def term_contributions(
         self, row: sparse.spmatrix, scales: Sequence[float]
