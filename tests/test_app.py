@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from model_check import needs_model
 from streamlit.testing.v1 import AppTest
 
-from detector import Detector, ModelError
+from detector import Detector
 from detector.front.highlight import category_title, escape_text
 from detector.i18n import section
 from detector.rules import load_registry
@@ -30,19 +31,6 @@ EN_SCAM = (
 XSS_AD = (
     '<img src=x onerror=alert(1)> <script>alert("x")</script> '
     "[apply](javascript:alert(3)) " + EN_SCAM
-)
-
-
-def _model_problem() -> str | None:
-    try:
-        Detector.load()
-    except ModelError as exc:
-        return str(exc)
-    return None
-
-
-needs_model = pytest.mark.skipif(
-    (problem := _model_problem()) is not None, reason=f"no usable model: {problem}"
 )
 
 

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from model_check import needs_model
 from streamlit.testing.v1 import AppTest
 
-from detector import Detector, ModelError, i18n
+from detector import Detector, i18n
 from detector.front.report import advice_for, format_verdict
 from detector.model.persistence import model_dir
 from detector.rules import load_registry
@@ -204,19 +205,6 @@ UPLOAD = pd.DataFrame(
             "",
         ],
     }
-)
-
-
-def _model_problem() -> str | None:
-    try:
-        Detector.load()
-    except ModelError as exc:
-        return str(exc)
-    return None
-
-
-needs_model = pytest.mark.skipif(
-    (problem := _model_problem()) is not None, reason=f"no usable model: {problem}"
 )
 
 
